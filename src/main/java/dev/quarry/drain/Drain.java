@@ -1,0 +1,470 @@
+package dev.quarry.drain;
+
+import dev.quarry.QuarryException;
+import dev.quarry.Text;
+import dev.quarry.handler.Outcome;
+import dev.quarry.queue.ClaimedJob;
+import dev.quarry.queue.JobQueue;
+import dev.quarry.queue.JobState;
+import dev.quarry.queue.Lease;
+import dev.quarry.queue.LeaseLostException;
+import dev.quarry.queue.LeaseStore;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * One drain of one queue: take the lease, rescue orphans, then claim batches and run them on the
+ * queue's workers until the budget ends, keeping the lease renewed; then let the running jobs
+ * finish, record everything, give the lease back and log a summary.
+ *
+ * <p>Only the thread that calls {@link #run()} touches the database and the in-flight table;
+ * workers hand their results back through a queue. {@link #requestStop()} may come from any thread.
+ */
+public final class Drain {
+    private static final Logger log = LoggerFactory.getLogger(Drain.class);
+    /** After interrupting stuck handlers, how long to wait for them to return. */
+    private static final long INTERRUPT_WAIT_NANOS = TimeUnit.SECONDS.toNanos(5);
+    private static final int PRUNE_BATCH = 5000;
+
+    private final QueueRuntime rt;
+    private final String queue;
+    private final long deadlineNanos;
+    private final long renewEveryNanos;
+    private final long pollNanos;
+
+    private final BlockingQueue<Finished> finished = new LinkedBlockingQueue<>();
+    private final Map<Long, InFlight> inFlight = new LinkedHashMap<>();
+    private final List<Finished> doneToRecord = new ArrayList<>();
+    private final List<Finished> othersToRecord = new ArrayList<>();
+
+    private volatile boolean stopRequested;
+    private volatile long graceEndNanos;
+    private Lease lease;
+    private boolean leaseLost;
+    private long nextRenewNanos;
+    private long troubleSinceNanos;
+    private String endedBy = "budget";
+
+    private int rescued, claimed, done, retried, dead, givenBack, refused;
+
+    /** @param deadline when to stop claiming: the next scheduled fire of this queue's drain, or start + budget */
+    public Drain(QueueRuntime rt, Instant deadline) {
+        this.rt = rt;
+        this.queue = rt.queue.name();
+        long untilDeadline = Duration.between(Instant.now(), deadline).toNanos();
+        this.deadlineNanos = System.nanoTime() + Math.max(0, untilDeadline);
+        this.renewEveryNanos = rt.config.leaseDuration().toNanos() / 3;
+        this.pollNanos = rt.config.pollInterval().toNanos();
+    }
+
+    /** Stop claiming now; running jobs get the shutdown grace, then are interrupted and given back. */
+    public void requestStop() {
+        if (!stopRequested) {
+            graceEndNanos = System.nanoTime() + rt.config.shutdownGrace().toNanos();
+            stopRequested = true;
+        }
+    }
+
+    public DrainSummary run() {
+        long start = System.nanoTime();
+        MDC.put("node", rt.node);
+        MDC.put("queue", queue);
+        try {
+            log.info("drain of queue {} starting on node {}", queue, rt.node);
+            LeaseStore.Result taken;
+            try {
+                taken = rt.leases.tryAcquire(queue, rt.node, rt.config.leaseDuration());
+            } catch (QuarryException e) {
+                log.error("drain of queue {} aborted: {}", queue, e.getMessage());
+                return new DrainSummary(false, 0, 0, 0, 0, 0, 0, 0, "error", Duration.ofNanos(System.nanoTime() - start));
+            }
+            if (!taken.acquired()) {
+                log.info("drain of queue {} aborted: a prior drain is still running on node {} (lease epoch {}, {} ms left)",
+                        queue, taken.refused().holder(), taken.refused().epoch(), taken.refused().expiresInMillis());
+                return new DrainSummary(false, 0, 0, 0, 0, 0, 0, 0, "prior drain running", Duration.ofNanos(System.nanoTime() - start));
+            }
+            lease = taken.lease();
+            nextRenewNanos = System.nanoTime() + renewEveryNanos;
+            try {
+                rescueOrphans();
+                pruneIfDue();
+                claimLoop();
+            } catch (LeaseLostException e) {
+                loseLease(e);
+            } catch (QuarryException e) {
+                endedBy = "error";
+                log.error("drain of queue {} stopped claiming: {}", queue, e.getMessage());
+            } finally {
+                settle();
+            }
+            DrainSummary summary = new DrainSummary(true, rescued, claimed, done, retried, dead, givenBack, refused, endedBy,
+                    Duration.ofNanos(System.nanoTime() - start));
+            log.info("drain of queue {} ended ({}): claimed {}, done {}, retried {}, dead {}, given back {}, refused {}, rescued {} in {} ms"
+                            + " (lease epoch {})", queue, endedBy, claimed, done, retried, dead, givenBack, refused, rescued,
+                    summary.duration().toMillis(), lease.epoch());
+            return summary;
+        } finally {
+            MDC.remove("queue");
+        }
+    }
+
+    private void rescueOrphans() {
+        for (JobQueue.Rescued r : rt.jobs.rescueOrphans(queue, lease.epoch(), rt.config.maxAttempts())) {
+            rescued++;
+            if (r.buried()) dead++;
+            log.warn("job {} orphaned by node {} during attempt {}/{}: {}", r.id(), Text.oneLine(r.claimedBy(), 200), r.attempt(),
+                    r.maxAttempts(), r.buried() ? "dead, no attempts left" : "back to ready");
+        }
+    }
+
+    private void pruneIfDue() {
+        long now = System.nanoTime();
+        if (rt.lastPruneNanos != 0 && now - rt.lastPruneNanos < rt.config.pruneInterval().toNanos()) return;
+        rt.lastPruneNanos = now;
+        for (Map.Entry<String, Duration> e : rt.config.retention().entrySet()) {
+            JobState status = JobState.fromSql(e.getKey());
+            int total = 0;
+            for (int n = PRUNE_BATCH; n == PRUNE_BATCH && System.nanoTime() < deadlineNanos && !stopRequested; ) {
+                n = rt.jobs.prune(queue, status, e.getValue(), PRUNE_BATCH);
+                total += n;
+            }
+            if (total > 0) log.info("pruned {} {} jobs of queue {} older than {}", total, status.sql(), queue,
+                    dev.quarry.config.Durations.format(e.getValue()));
+        }
+    }
+
+    private void claimLoop() {
+        int batch = rt.queue.batchSize();
+        int cap = rt.workers.workers() + batch;
+        int claimAtRoom = Math.max(1, Math.min(batch, cap / 2));
+        long nextClaimNanos = 0;
+        while (true) {
+            collect(0);
+            if (stopRequested) {
+                endedBy = "shutdown";
+                return;
+            }
+            long now = System.nanoTime();
+            if (now >= deadlineNanos) return;
+            int room = cap - inFlight.size();
+            if (now >= nextClaimNanos && room >= claimAtRoom) {
+                List<ClaimedJob> jobs;
+                try {
+                    jobs = rt.jobs.claim(lease, rt.config.leaseDuration(), Math.min(room, batch), rt.config.maxAttempts(),
+                            rt.config.payloadMaxBytes());
+                    recovered();
+                } catch (LeaseLostException e) {
+                    throw e;
+                } catch (QuarryException e) {
+                    trouble(e);
+                    nextClaimNanos = System.nanoTime() + backoffNanos();
+                    continue;
+                }
+                nextRenewNanos = now + renewEveryNanos; // the claim renewed the lease
+                claimed += jobs.size();
+                for (ClaimedJob job : jobs) start(job);
+                if (jobs.size() == Math.min(room, batch)) continue; // there may be more right away
+                nextClaimNanos = now + pollNanos;
+            }
+            renewIfDue();
+            long wait = Math.min(deadlineNanos, nextRenewNanos) - System.nanoTime();
+            if (room >= claimAtRoom) wait = Math.min(wait, nextClaimNanos - System.nanoTime());
+            collect(Math.max(wait, TimeUnit.MILLISECONDS.toNanos(1)));
+        }
+    }
+
+    private void start(ClaimedJob job) {
+        InFlight f = new InFlight(job);
+        inFlight.put(job.id(), f);
+        String node = rt.node;
+        f.future = rt.workers.executor().submit(() -> {
+            f.started = true;
+            MDC.put("node", node);
+            MDC.put("queue", queue);
+            long t0 = System.nanoTime();
+            Outcome outcome;
+            boolean interrupted = false;
+            try {
+                outcome = rt.runner.run(job);
+            } catch (InterruptedException e) {
+                outcome = Outcome.failed("interrupted");
+                interrupted = true;
+            } catch (Throwable t) { // JobRunner catches handler throwables; this is a last guard for the drain's own state
+                outcome = Outcome.failed(JobRunner.describe(t));
+            }
+            interrupted |= f.interruptedByDrain;
+            Thread.interrupted(); // leave the pool thread clean for the next job
+            finished.add(new Finished(job, outcome, System.nanoTime() - t0, interrupted));
+        });
+    }
+
+    /** Takes finished runs off the hand-back queue, waiting up to {@code waitNanos} for the first, and records them. */
+    private void collect(long waitNanos) {
+        try {
+            Finished f = waitNanos > 0 ? finished.poll(waitNanos, TimeUnit.NANOSECONDS) : finished.poll();
+            while (f != null) {
+                InFlight owner = inFlight.remove(f.job().id());
+                if (owner != null && !owner.abandoned) {
+                    if (f.outcome() instanceof Outcome.Done) doneToRecord.add(f); else othersToRecord.add(f);
+                }
+                f = finished.poll();
+            }
+        } catch (InterruptedException e) {
+            // Quartz asks a drain to stop through requestStop(); a raw interrupt means the same.
+            requestStop();
+        }
+        record();
+    }
+
+    /** Writes the outcomes collected so far; on a database error keeps them for the next try. */
+    private void record() {
+        if (doneToRecord.isEmpty() && othersToRecord.isEmpty()) return;
+        try {
+            if (!doneToRecord.isEmpty()) {
+                List<ClaimedJob> jobs = doneToRecord.stream().map(Finished::job).toList();
+                List<ClaimedJob> refusedJobs = rt.jobs.markDone(jobs);
+                for (Finished f : doneToRecord) {
+                    if (refusedJobs.contains(f.job())) {
+                        refuse(f);
+                    } else {
+                        done++;
+                        log.info("job {} done ({}, attempt {}/{}) in {} ms", f.job().id(), Text.oneLine(f.job().type(), 128),
+                                f.job().attempt(), f.job().maxAttempts(), millis(f));
+                    }
+                }
+                doneToRecord.clear();
+            }
+            for (Iterator<Finished> it = othersToRecord.iterator(); it.hasNext(); ) {
+                recordOne(it.next());
+                it.remove();
+            }
+            recovered();
+        } catch (QuarryException e) {
+            trouble(e);
+        }
+    }
+
+    private void recordOne(Finished f) {
+        ClaimedJob job = f.job();
+        String type = Text.oneLine(job.type(), 128);
+        if (f.interrupted() && !(f.outcome() instanceof Outcome.Done)) {
+            if (rt.jobs.giveBack(job, Duration.ZERO, null)) {
+                givenBack++;
+                log.warn("job {} interrupted ({}, attempt {}/{}) after {} ms: given back to ready, the attempt does not count",
+                        job.id(), type, job.attempt(), job.maxAttempts(), millis(f));
+            } else {
+                refuse(f);
+            }
+            return;
+        }
+        Outcome o = f.outcome();
+        boolean ok;
+        if (o instanceof Outcome.Failed failed && !job.lastAttempt()) {
+            Duration delay = rt.retry.delayAfter(job.attempt());
+            ok = rt.jobs.retry(job, delay, failed.error());
+            if (ok) {
+                retried++;
+                log.warn("job {} failed ({}, attempt {}/{}) in {} ms, retry in {}: {}", job.id(), type, job.attempt(), job.maxAttempts(),
+                        millis(f), dev.quarry.config.Durations.format(delay), Text.oneLine(failed.error(), 500));
+            }
+        } else if (o instanceof Outcome.Failed failed) {
+            ok = rt.jobs.bury(job, "attempt " + job.attempt() + " of " + job.maxAttempts() + " failed, none left: " + failed.error());
+            if (ok) {
+                dead++;
+                log.error("job {} dead ({}, attempt {}/{}, none left) in {} ms: {}", job.id(), type, job.attempt(), job.maxAttempts(),
+                        millis(f), Text.oneLine(failed.error(), 500));
+            }
+        } else if (o instanceof Outcome.PermanentFailure failure) {
+            ok = rt.jobs.bury(job, failure.error());
+            if (ok) {
+                dead++;
+                log.error("job {} dead ({}, attempt {}/{}, permanent failure) in {} ms: {}", job.id(), type, job.attempt(),
+                        job.maxAttempts(), millis(f), Text.oneLine(failure.error(), 500));
+            }
+        } else if (o instanceof Outcome.Later later) {
+            ok = rt.jobs.giveBack(job, later.delay(), "later: " + later.why());
+            if (ok) {
+                givenBack++;
+                log.info("job {} asked to run later ({}, attempt {}/{}) in {}: {}", job.id(), type, job.attempt(), job.maxAttempts(),
+                        dev.quarry.config.Durations.format(later.delay()), Text.oneLine(later.why(), 500));
+            }
+        } else {
+            throw new IllegalStateException("unexpected outcome " + o);
+        }
+        if (!ok) refuse(f);
+    }
+
+    /** A completion the fencing refused: the claim was taken over while this node ran the job. */
+    private void refuse(Finished f) {
+        refused++;
+        log.warn("late completion of job {} refused by fencing ({} ran it under lease epoch {}, outcome {}): {}", f.job().id(), rt.node,
+                lease.epoch(), outcomeName(f.outcome()), rt.jobs.describe(f.job().id()));
+    }
+
+    private void renewIfDue() {
+        if (leaseLost || System.nanoTime() < nextRenewNanos) return;
+        try {
+            rt.leases.renew(lease, rt.config.leaseDuration());
+            nextRenewNanos = System.nanoTime() + renewEveryNanos;
+            recovered();
+        } catch (LeaseLostException e) {
+            throw e;
+        } catch (QuarryException e) {
+            trouble(e);
+            nextRenewNanos = System.nanoTime() + backoffNanos();
+        }
+    }
+
+    /**
+     * After the claim loop: no more claims. Normally the running and prefetched jobs finish under a
+     * renewed lease. On shutdown the prefetched ones go back at once and the running ones get the
+     * grace period; on a lost lease nothing more is run. Then stragglers are interrupted, whatever
+     * still runs is given back, outcomes are recorded, and the lease is released.
+     */
+    private void settle() {
+        boolean cancelled = false;
+        while (!inFlight.isEmpty()) {
+            if ((stopRequested || leaseLost) && !cancelled) {
+                cancelUnstarted();
+                cancelled = true;
+                if (inFlight.isEmpty()) break;
+            }
+            if (leaseLost || (stopRequested && System.nanoTime() >= graceEndNanos)) break;
+            try {
+                renewIfDue();
+            } catch (LeaseLostException e) {
+                loseLease(e);
+                continue;
+            }
+            long wait = stopRequested ? graceEndNanos - System.nanoTime() : renewEveryNanos;
+            collect(Math.max(TimeUnit.MILLISECONDS.toNanos(1), Math.min(wait, renewEveryNanos)));
+        }
+        if (!inFlight.isEmpty()) {
+            log.warn("interrupting {} running jobs of queue {} ({})", inFlight.size(), queue, leaseLost ? "lease lost" : "shutdown grace over");
+            for (InFlight f : inFlight.values()) {
+                f.interruptedByDrain = true;
+                f.future.cancel(true);
+            }
+            long until = System.nanoTime() + INTERRUPT_WAIT_NANOS;
+            while (!inFlight.isEmpty() && System.nanoTime() < until) collect(TimeUnit.MILLISECONDS.toNanos(50));
+            for (InFlight f : inFlight.values()) {
+                f.abandoned = true;
+                log.error("job {} ({}) ignored the interrupt; its thread is abandoned and the job given back to ready", f.job.id(),
+                        Text.oneLine(f.job.type(), 128));
+                giveBackQuietly(f.job);
+            }
+            inFlight.clear();
+        }
+        flushWithDeadline();
+        if (!leaseLost) {
+            try {
+                rt.leases.release(lease);
+            } catch (QuarryException e) {
+                log.warn("could not release the lease of queue {}; it expires by itself: {}", queue, e.getMessage());
+            }
+        }
+    }
+
+    private void cancelUnstarted() {
+        for (Iterator<InFlight> it = inFlight.values().iterator(); it.hasNext(); ) {
+            InFlight f = it.next();
+            if (f.future.cancel(false)) { // true only if it never started
+                it.remove();
+                giveBackQuietly(f.job);
+            }
+        }
+    }
+
+    private void giveBackQuietly(ClaimedJob job) {
+        try {
+            if (rt.jobs.giveBack(job, Duration.ZERO, null)) givenBack++;
+        } catch (QuarryException e) {
+            log.warn("could not give job {} back: {}; the next drain rescues it", job.id(), e.getMessage());
+        }
+    }
+
+    /** Records what is left, retrying a failing database for up to a lease period. */
+    private void flushWithDeadline() {
+        long until = System.nanoTime() + rt.config.leaseDuration().toNanos();
+        record();
+        while ((!doneToRecord.isEmpty() || !othersToRecord.isEmpty()) && System.nanoTime() < until) {
+            sleepQuietly(backoffNanos());
+            record();
+        }
+        int left = doneToRecord.size() + othersToRecord.size();
+        if (left > 0) {
+            log.error("{} outcomes of queue {} could not be recorded; those jobs stay running until the next drain rescues and reruns them",
+                    left, queue);
+        }
+    }
+
+    private void loseLease(LeaseLostException e) {
+        leaseLost = true;
+        endedBy = "lease lost";
+        log.warn("drain of queue {} stops: {}", queue, e.getMessage());
+    }
+
+    private void trouble(QuarryException e) {
+        if (troubleSinceNanos == 0) {
+            troubleSinceNanos = System.nanoTime();
+            log.error("database trouble in drain of queue {}: {}; retrying with backoff", queue, e.getMessage());
+        }
+    }
+
+    private void recovered() {
+        if (troubleSinceNanos != 0) {
+            log.info("database reachable again for queue {} after {} ms", queue, (System.nanoTime() - troubleSinceNanos) / 1_000_000);
+            troubleSinceNanos = 0;
+        }
+    }
+
+    /** Grows with the length of the trouble, from the poll interval up to 5 s. */
+    private long backoffNanos() {
+        long since = troubleSinceNanos == 0 ? 0 : System.nanoTime() - troubleSinceNanos;
+        return Math.min(TimeUnit.SECONDS.toNanos(5), Math.max(pollNanos, since / 4));
+    }
+
+    private static void sleepQuietly(long nanos) {
+        try {
+            TimeUnit.NANOSECONDS.sleep(nanos);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static long millis(Finished f) {
+        return f.nanos() / 1_000_000;
+    }
+
+    private static String outcomeName(Outcome o) {
+        if (o instanceof Outcome.Done) return "done";
+        if (o instanceof Outcome.Failed) return "failed";
+        if (o instanceof Outcome.PermanentFailure) return "permanent failure";
+        return "later";
+    }
+
+    /** A claimed job between claim and recorded outcome. */
+    private static final class InFlight {
+        final ClaimedJob job;
+        Future<?> future;
+        volatile boolean started;
+        volatile boolean interruptedByDrain;
+        boolean abandoned;
+
+        InFlight(ClaimedJob job) {
+            this.job = job;
+        }
+    }
+}

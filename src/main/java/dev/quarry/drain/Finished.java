@@ -1,0 +1,12 @@
+package dev.quarry.drain;
+
+import dev.quarry.handler.Outcome;
+import dev.quarry.queue.ClaimedJob;
+
+/**
+ * One run of one job, as a worker hands it back to its drain.
+ *
+ * @param interrupted the drain interrupted the run (shutdown, lost lease): give the job back unless it finished anyway
+ */
+record Finished(ClaimedJob job, Outcome outcome, long nanos, boolean interrupted) {
+}

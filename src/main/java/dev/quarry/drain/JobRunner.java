@@ -1,0 +1,56 @@
+package dev.quarry.drain;
+
+import dev.quarry.handler.HandlerRegistry;
+import dev.quarry.handler.JobContext;
+import dev.quarry.handler.JobHandler;
+import dev.quarry.handler.Outcome;
+import dev.quarry.queue.ClaimedJob;
+import java.util.Optional;
+
+/**
+ * Turns a claimed job into an {@link Outcome}: checks the row (known type, payload within the
+ * limit), runs the handler, and turns whatever it throws, Errors included, into a readable failure.
+ * A bad row becomes a permanent failure: it never blocks the queue.
+ */
+final class JobRunner {
+    private static final int STACK_FRAMES = 6;
+
+    private final HandlerRegistry handlers;
+    private final int payloadMaxBytes;
+
+    JobRunner(HandlerRegistry handlers, int payloadMaxBytes) {
+        this.handlers = handlers;
+        this.payloadMaxBytes = payloadMaxBytes;
+    }
+
+    /** @throws InterruptedException when the handler was interrupted and says so */
+    Outcome run(ClaimedJob job) throws InterruptedException {
+        Optional<JobHandler> handler = handlers.forType(job.type());
+        if (handler.isEmpty()) {
+            return Outcome.permanentFailure("no handler for type '" + job.type() + "': configure handler." + job.type()
+                    + ".shell, .http or .class in quarry.properties (known types: " + String.join(", ", handlers.types()) + ")");
+        }
+        if (job.payload() == null || job.payloadBytes() > payloadMaxBytes) {
+            return Outcome.permanentFailure("payload is " + job.payloadBytes() + " bytes, over the limit of " + payloadMaxBytes
+                    + " (payload.max-bytes)");
+        }
+        JobContext context = new JobContext(job.id(), job.queue(), job.type(), job.payload(), job.attempt(), job.maxAttempts());
+        try {
+            Outcome outcome = handler.get().handle(context);
+            return outcome == null ? Outcome.failed("handler returned null instead of an Outcome") : outcome;
+        } catch (InterruptedException e) {
+            throw e;
+        } catch (Throwable t) { // an Error from a handler is that job's failure, not the node's
+            return Outcome.failed(describe(t));
+        }
+    }
+
+    /** The exception, its causes and the top of its stack: what someone reading last_error needs. */
+    static String describe(Throwable t) {
+        StringBuilder s = new StringBuilder(t.toString());
+        StackTraceElement[] stack = t.getStackTrace();
+        for (int i = 0; i < Math.min(STACK_FRAMES, stack.length); i++) s.append("\n\tat ").append(stack[i]);
+        for (Throwable c = t.getCause(); c != null && c != c.getCause(); c = c.getCause()) s.append("\ncaused by: ").append(c);
+        return s.toString();
+    }
+}

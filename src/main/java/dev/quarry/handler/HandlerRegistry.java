@@ -1,0 +1,106 @@
+package dev.quarry.handler;
+
+import dev.quarry.config.ConfigException;
+import dev.quarry.config.ConfigLoader;
+import dev.quarry.config.HandlerConfig;
+import java.io.File;
+import java.lang.reflect.InvocationTargetException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The handlers of a node by job type, built once at start. Everything that can be checked before
+ * the first job is checked here (the class loads and implements {@link JobHandler}, the command
+ * exists and is executable), so a typo stops the node at start rather than burying jobs.
+ */
+public final class HandlerRegistry {
+    private final Map<String, JobHandler> byType;
+
+    private HandlerRegistry(Map<String, JobHandler> byType) {
+        this.byType = Map.copyOf(byType);
+    }
+
+    public static HandlerRegistry build(Collection<HandlerConfig> configs) {
+        Map<String, JobHandler> handlers = new LinkedHashMap<>();
+        handlers.put(NoopHandler.TYPE, new NoopHandler());
+        for (HandlerConfig h : configs) {
+            handlers.put(h.type(), create(h));
+        }
+        return new HandlerRegistry(handlers);
+    }
+
+    /** For tests: a registry of the given handlers plus {@code noop}. */
+    public static HandlerRegistry of(Map<String, JobHandler> handlers) {
+        Map<String, JobHandler> all = new LinkedHashMap<>(handlers);
+        all.putIfAbsent(NoopHandler.TYPE, new NoopHandler());
+        return new HandlerRegistry(all);
+    }
+
+    public Optional<JobHandler> forType(String type) {
+        return Optional.ofNullable(byType.get(type));
+    }
+
+    public java.util.Set<String> types() {
+        return byType.keySet();
+    }
+
+    private static JobHandler create(HandlerConfig h) {
+        String key = "handler." + h.type() + "." + h.kind().key();
+        String where = ConfigLoader.QUARRY_FILE + ": " + key;
+        return switch (h.kind()) {
+            case SHELL -> {
+                List<String> argv;
+                try {
+                    argv = CommandLine.split(h.target());
+                } catch (IllegalArgumentException e) {
+                    throw new ConfigException(where + ": " + e.getMessage());
+                }
+                requireExecutable(argv.get(0), where);
+                yield new ShellHandler(argv, h.timeout());
+            }
+            case HTTP -> new HttpHandler(URI.create(h.target()), h.timeout());
+            case CLASS -> instantiate(h.target(), where);
+        };
+    }
+
+    private static void requireExecutable(String program, String where) {
+        if (program.contains("/")) {
+            Path p = Path.of(program);
+            if (!Files.isRegularFile(p)) throw new ConfigException(where + ": command " + program + " does not exist");
+            if (!Files.isExecutable(p)) throw new ConfigException(where + ": command " + program + " is not executable");
+            return;
+        }
+        String path = System.getenv().getOrDefault("PATH", "");
+        for (String dir : path.split(File.pathSeparator)) {
+            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, program)) && Files.isRegularFile(Path.of(dir, program))) return;
+        }
+        throw new ConfigException(where + ": command '" + program + "' is not on the PATH of the node (" + path + ")");
+    }
+
+    private static JobHandler instantiate(String className, String where) {
+        Class<?> cls;
+        try {
+            cls = Class.forName(className);
+        } catch (ClassNotFoundException | LinkageError e) {
+            throw new ConfigException(where + ": class " + className + " is not on the class path (put its jar in lib/)");
+        }
+        if (!JobHandler.class.isAssignableFrom(cls)) {
+            throw new ConfigException(where + ": class " + className + " does not implement " + JobHandler.class.getName());
+        }
+        try {
+            return (JobHandler) cls.getConstructor().newInstance();
+        } catch (NoSuchMethodException e) {
+            throw new ConfigException(where + ": class " + className + " has no public no-argument constructor");
+        } catch (InvocationTargetException e) {
+            throw new ConfigException(where + ": constructing " + className + " failed: " + e.getCause());
+        } catch (ReflectiveOperationException e) {
+            throw new ConfigException(where + ": class " + className + " cannot be constructed: " + e);
+        }
+    }
+}

@@ -1,0 +1,11 @@
+package dev.quarry.handler;
+
+/** The built-in {@code noop} type: does nothing and succeeds. For smoke tests and benchmarks. */
+public final class NoopHandler implements JobHandler {
+    public static final String TYPE = "noop";
+
+    @Override
+    public Outcome handle(JobContext job) {
+        return Outcome.done();
+    }
+}

@@ -1,0 +1,43 @@
+package dev.quarry.node;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.pool.HikariPool;
+import dev.quarry.QuarryException;
+import dev.quarry.config.DatabaseConfig;
+import java.sql.SQLException;
+
+/** Builds the node's one HikariCP pool, which Quarry and Quartz share. */
+final class ConnectionPool {
+    private ConnectionPool() {
+    }
+
+    static HikariDataSource open(DatabaseConfig db) {
+        HikariConfig hc = new HikariConfig();
+        hc.setPoolName("quarry");
+        hc.setJdbcUrl(db.url());
+        hc.setUsername(db.user());
+        hc.setPassword(db.password());
+        hc.setMaximumPoolSize(db.poolSize());
+        hc.setMinimumIdle(Math.min(2, db.poolSize()));
+        // READ COMMITTED takes fewer gap locks than MariaDB's REPEATABLE READ default: fewer deadlocks between claims.
+        hc.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
+        // Fail a checkout quickly when the database is gone, so drains log and back off instead of hanging.
+        hc.setConnectionTimeout(5_000);
+        hc.setValidationTimeout(3_000);
+        hc.setInitializationFailTimeout(1);
+        try {
+            return new HikariDataSource(hc);
+        } catch (HikariPool.PoolInitializationException e) {
+            throw new QuarryException("cannot connect to the database at " + db.url() + " as " + db.user() + ": " + rootMessage(e), e);
+        }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) t = t.getCause();
+        String msg = t.getMessage() == null ? t.toString() : t.getMessage().strip();
+        if (t instanceof SQLException s && s.getErrorCode() != 0) msg += " (error " + s.getErrorCode() + ")";
+        return msg.replace('\n', ' ');
+    }
+}

@@ -1,0 +1,62 @@
+package dev.quarry.node;
+
+import ch.qos.logback.classic.LoggerContext;
+import dev.quarry.QuarryException;
+import dev.quarry.config.ConfigException;
+import dev.quarry.config.ConfigLoader;
+import dev.quarry.config.QuarryConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs a node in the foreground until SIGTERM or SIGINT. Exit codes: 0 after a graceful stop,
+ * 2 for bad configuration, 3 when the node cannot start (database, schema, scheduler).
+ */
+public final class Main {
+    public static final int EXIT_CONFIG = 2;
+    public static final int EXIT_START = 3;
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        String configDir = System.getenv().getOrDefault("QUARRY_CONFIG_DIR", "quartz");
+        Path logback = Path.of(configDir, "logback.xml");
+        if (System.getProperty("logback.configurationFile") == null && Files.isRegularFile(logback)) {
+            System.setProperty("logback.configurationFile", logback.toString());
+        }
+        Logger log = LoggerFactory.getLogger(Main.class);
+        QuarryConfig config;
+        try {
+            config = ConfigLoader.load(System.getenv());
+        } catch (ConfigException e) {
+            fail(log, "bad configuration: " + e.getMessage(), EXIT_CONFIG);
+            return;
+        }
+        log.info("effective configuration:\n{}", config.describe());
+        Node node;
+        try {
+            node = Node.start(config);
+        } catch (ConfigException e) {
+            fail(log, "bad configuration: " + e.getMessage(), EXIT_CONFIG);
+            return;
+        } catch (QuarryException e) {
+            fail(log, "cannot start: " + e.getMessage(), EXIT_START);
+            return;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            node.stop();
+            ((LoggerContext) LoggerFactory.getILoggerFactory()).stop();
+        }, "quarry-shutdown"));
+        node.awaitStopped();
+    }
+
+    private static void fail(Logger log, String message, int code) {
+        log.error(message);
+        System.err.println("quarry: " + message);
+        ((LoggerContext) LoggerFactory.getILoggerFactory()).stop();
+        System.exit(code);
+    }
+}

@@ -1,0 +1,181 @@
+package dev.quarry.node;
+
+import com.zaxxer.hikari.HikariDataSource;
+import dev.quarry.QuarryException;
+import dev.quarry.config.QuarryConfig;
+import dev.quarry.config.QueueConfig;
+import dev.quarry.drain.DrainJob;
+import dev.quarry.drain.QueueRuntime;
+import dev.quarry.drain.WorkerPool;
+import dev.quarry.handler.HandlerRegistry;
+import dev.quarry.queue.JobQueue;
+import dev.quarry.queue.LeaseStore;
+import dev.quarry.queue.Transactions;
+import dev.quarry.schema.SchemaCheck;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import org.quartz.CronScheduleBuilder;
+import org.quartz.CronTrigger;
+import org.quartz.JobBuilder;
+import org.quartz.JobDetail;
+import org.quartz.ObjectAlreadyExistsException;
+import org.quartz.Scheduler;
+import org.quartz.SchedulerException;
+import org.quartz.Trigger;
+import org.quartz.TriggerBuilder;
+import org.quartz.impl.StdSchedulerFactory;
+import org.quartz.utils.DBConnectionManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Quarry node: the pool, the handlers, one worker pool per queue and the clustered Quartz
+ * scheduler that fires the drains. {@link #start} checks everything it can before it starts
+ * anything; {@link #stop} winds down gracefully (see {@link dev.quarry.drain.Drain}).
+ */
+public final class Node {
+    private static final Logger log = LoggerFactory.getLogger(Node.class);
+
+    private final QuarryConfig config;
+    private final HikariDataSource pool;
+    private final Scheduler scheduler;
+    private final Map<String, QueueRuntime> runtimes;
+    private final String name;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile boolean stopping;
+
+    private Node(QuarryConfig config, HikariDataSource pool, Scheduler scheduler, Map<String, QueueRuntime> runtimes, String name) {
+        this.config = config;
+        this.pool = pool;
+        this.scheduler = scheduler;
+        this.runtimes = runtimes;
+        this.name = name;
+    }
+
+    /** @throws QuarryException (or ConfigException) with a one-line reason; nothing is left running */
+    public static Node start(QuarryConfig config) {
+        HandlerRegistry handlers = HandlerRegistry.build(config.handlers().values());
+        HikariDataSource pool = ConnectionPool.open(config.database());
+        Scheduler scheduler = null;
+        Map<String, QueueRuntime> runtimes = new LinkedHashMap<>();
+        try {
+            String prefix = config.quartz().getProperty("org.quartz.jobStore.tablePrefix");
+            List<String> problems = SchemaCheck.problems(pool, prefix);
+            if (!problems.isEmpty()) throw new QuarryException(problems.get(0));
+
+            DBConnectionManager.getInstance().addConnectionProvider(SharedPoolProvider.NAME, new SharedPoolProvider(pool));
+            scheduler = new StdSchedulerFactory(config.quartz()).getScheduler();
+            String node = scheduler.getSchedulerInstanceId();
+            Transactions tx = new Transactions(pool);
+            JobQueue jobs = new JobQueue(tx);
+            LeaseStore leases = new LeaseStore(tx, scheduler.getSchedulerName(), prefix);
+            for (QueueConfig q : config.queues()) {
+                runtimes.put(q.name(), new QueueRuntime(node, q, config, jobs, leases, handlers, new WorkerPool(q.name(), q.workers())));
+            }
+            scheduler.setJobFactory(new QuarryJobFactory(Map.copyOf(runtimes)));
+            for (QueueConfig q : config.queues()) register(scheduler, q);
+            scheduler.start();
+            Node n = new Node(config, pool, scheduler, runtimes, node);
+            log.info("node {} started: queues {}, scheduler {} (clustered, check-in every {} ms)", node,
+                    String.join(", ", runtimes.keySet()), scheduler.getSchedulerName(),
+                    config.quartz().getProperty("org.quartz.jobStore.clusterCheckinInterval"));
+            n.kickIdleQueues();
+            return n;
+        } catch (SchedulerException | RuntimeException e) {
+            if (scheduler != null) {
+                try {
+                    scheduler.shutdown(false);
+                } catch (SchedulerException ignored) {
+                    // already failing; the first error is the one to report
+                }
+            }
+            runtimes.values().forEach(rt -> rt.workers().close());
+            pool.close();
+            if (e instanceof QuarryException qe) throw qe;
+            throw new QuarryException("cannot start the Quartz scheduler: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Adds the queue's drain job and cron trigger unless they are there. Every node does this at
+     * start, several at once; the cron is updated when this node's config says otherwise.
+     */
+    private static void register(Scheduler scheduler, QueueConfig q) throws SchedulerException {
+        JobDetail job = JobBuilder.newJob(DrainJob.class).withIdentity(DrainJob.jobKey(q.name()))
+                .withDescription("drains queue " + q.name()).storeDurably().requestRecovery(true).build();
+        // "Fire and proceed": drains missed while the queue was blocked or the cluster down merge into one run now.
+        CronTrigger trigger = TriggerBuilder.newTrigger().withIdentity(DrainJob.cronKey(q.name())).forJob(job)
+                .withSchedule(CronScheduleBuilder.cronSchedule(q.cron()).withMisfireHandlingInstructionFireAndProceed()).build();
+        if (!scheduler.checkExists(job.getKey())) {
+            try {
+                scheduler.addJob(job, false);
+            } catch (ObjectAlreadyExistsException raced) {
+                // another node registered it a moment ago
+            }
+        }
+        Trigger existing = scheduler.getTrigger(trigger.getKey());
+        if (existing == null) {
+            try {
+                scheduler.scheduleJob(trigger);
+            } catch (ObjectAlreadyExistsException raced) {
+                // another node scheduled it a moment ago
+            }
+        } else if (!(existing instanceof CronTrigger c) || !c.getCronExpression().equals(q.cron())) {
+            log.info("queue {}: schedule changed to '{}'", q.name(), q.cron());
+            scheduler.rescheduleJob(trigger.getKey(), trigger);
+        }
+    }
+
+    /** A node that joins while a backlog waits starts draining now rather than at the next fire. */
+    private void kickIdleQueues() throws SchedulerException {
+        for (QueueRuntime rt : runtimes.values()) {
+            if (rt.leases().liveHolder(rt.queue().name()).isEmpty()) scheduler.triggerJob(DrainJob.jobKey(rt.queue().name()));
+        }
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public Scheduler scheduler() {
+        return scheduler;
+    }
+
+    public QuarryConfig config() {
+        return config;
+    }
+
+    /**
+     * Stops gracefully: Quartz stops firing, running drains stop claiming and give their jobs the
+     * shutdown grace, then the rest are interrupted and given back; then the pool closes.
+     */
+    public void stop() {
+        synchronized (this) {
+            if (stopping) {
+                awaitStopped();
+                return;
+            }
+            stopping = true;
+        }
+        log.info("node {} stopping: no new claims, running jobs get {} s", name, config.shutdownGrace().toSeconds());
+        try {
+            scheduler.shutdown(true);
+        } catch (SchedulerException e) {
+            log.error("Quartz shutdown failed: {}", e.getMessage());
+        }
+        runtimes.values().forEach(rt -> rt.workers().close());
+        pool.close();
+        log.info("node {} stopped", name);
+        stopped.countDown();
+    }
+
+    public void awaitStopped() {
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,26 @@
+package dev.quarry.queue;
+
+/**
+ * A job this node has claimed: the row as it was read in the claim transaction.
+ *
+ * @param id           the row id, stable for the job's life: use it as the idempotency key
+ * @param queue        the queue it was claimed from
+ * @param type         names the handler
+ * @param payload      the payload text, or null when it is larger than the limit
+ * @param payloadBytes the payload's size in bytes
+ * @param attempt      this attempt's number, from 1
+ * @param maxAttempts  the row's max_attempts, or the configured default when the row leaves it NULL
+ * @param claimToken   the token every later transition of this claim must name
+ */
+public record ClaimedJob(long id, String queue, String type, String payload, long payloadBytes,
+                         int attempt, int maxAttempts, long claimToken) {
+
+    public boolean lastAttempt() {
+        return attempt >= maxAttempts;
+    }
+
+    @Override
+    public String toString() {
+        return "job " + id + " (" + type + ", queue " + queue + ", attempt " + attempt + "/" + maxAttempts + ")";
+    }
+}

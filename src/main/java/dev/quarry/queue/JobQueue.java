@@ -1,0 +1,252 @@
+package dev.quarry.queue;
+
+import dev.quarry.Text;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * All the engine's SQL on {@code quarry_jobs}. Every transition is one UPDATE guarded by the
+ * expected status and the claim token, and its row count is checked: a transition that finds
+ * the row changed (a late completion after a take-over) changes nothing and is reported back.
+ * Nothing from a row is ever put into SQL text: ids travel as bound parameters.
+ */
+public final class JobQueue {
+    /** last_error is TEXT (64 KiB); keep well inside it even with 4-byte characters. */
+    public static final int MAX_ERROR_CHARS = 8000;
+
+    private final Transactions tx;
+
+    public JobQueue(Transactions tx) {
+        this.tx = tx;
+    }
+
+    /**
+     * Claims up to {@code limit} due jobs of the lease's queue, in priority, run_at, id order, in
+     * one transaction that first renews the lease: a drain whose lease was taken over claims nothing.
+     * SKIP LOCKED passes over rows another transaction holds instead of waiting for them.
+     *
+     * @throws LeaseLostException when the lease is no longer this drain's
+     */
+    public List<ClaimedJob> claim(Lease lease, Duration leaseDuration, int limit, int defaultMaxAttempts, int payloadMaxBytes) {
+        long token = ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
+        return tx.inTransaction("claim from queue " + lease.queue(), c -> {
+            LeaseStore.renew(c, lease, leaseDuration);
+            List<Long> ids = new ArrayList<>(limit);
+            try (PreparedStatement sel = c.prepareStatement(
+                    "SELECT id FROM quarry_jobs WHERE queue = ? AND status = 'ready' AND run_at <= NOW(6)"
+                            + " ORDER BY priority, run_at, id LIMIT ? FOR UPDATE SKIP LOCKED")) {
+                sel.setString(1, lease.queue());
+                sel.setInt(2, limit);
+                try (ResultSet rs = sel.executeQuery()) {
+                    while (rs.next()) ids.add(rs.getLong(1));
+                }
+            }
+            if (ids.isEmpty()) return List.of();
+            try (PreparedStatement upd = c.prepareStatement(
+                    "UPDATE quarry_jobs SET status = 'running', attempts = attempts + 1, claim_token = ?, claimed_by = ?,"
+                            + " lease_epoch = ?, started_at = NOW(6) WHERE status = 'ready' AND id IN (" + marks(ids.size()) + ")")) {
+                upd.setLong(1, token);
+                upd.setString(2, lease.holder());
+                upd.setLong(3, lease.epoch());
+                bindIds(upd, 4, ids);
+                int n = upd.executeUpdate();
+                if (n != ids.size()) {
+                    throw new SQLException("claimed " + ids.size() + " locked rows but updated " + n);
+                }
+            }
+            List<ClaimedJob> jobs = new ArrayList<>(ids.size());
+            try (PreparedStatement sel = c.prepareStatement(
+                    "SELECT id, type, IF(LENGTH(payload) <= ?, payload, NULL), LENGTH(payload), attempts,"
+                            + " COALESCE(max_attempts, ?) FROM quarry_jobs WHERE id IN (" + marks(ids.size()) + ")"
+                            + " ORDER BY priority, run_at, id")) {
+                sel.setInt(1, payloadMaxBytes);
+                sel.setInt(2, defaultMaxAttempts);
+                bindIds(sel, 3, ids);
+                try (ResultSet rs = sel.executeQuery()) {
+                    while (rs.next()) {
+                        jobs.add(new ClaimedJob(rs.getLong(1), lease.queue(), rs.getString(2), rs.getString(3), rs.getLong(4),
+                                rs.getInt(5), rs.getInt(6), token));
+                    }
+                }
+            }
+            return jobs;
+        });
+    }
+
+    /**
+     * Marks jobs done, one statement per claim token.
+     *
+     * @return the jobs whose completion was refused because their row no longer carries this claim
+     */
+    public List<ClaimedJob> markDone(List<ClaimedJob> jobs) {
+        if (jobs.isEmpty()) return List.of();
+        Map<Long, List<ClaimedJob>> byToken = new LinkedHashMap<>();
+        for (ClaimedJob j : jobs) byToken.computeIfAbsent(j.claimToken(), k -> new ArrayList<>()).add(j);
+        return tx.inTransaction("record " + jobs.size() + " completed jobs", c -> {
+            List<ClaimedJob> refused = new ArrayList<>();
+            for (Map.Entry<Long, List<ClaimedJob>> e : byToken.entrySet()) {
+                List<ClaimedJob> group = e.getValue();
+                List<Long> ids = group.stream().map(ClaimedJob::id).toList();
+                int n;
+                try (PreparedStatement upd = c.prepareStatement(
+                        "UPDATE quarry_jobs SET status = 'done', finished_at = NOW(6)"
+                                + " WHERE claim_token = ? AND status = 'running' AND id IN (" + marks(ids.size()) + ")")) {
+                    upd.setLong(1, e.getKey());
+                    bindIds(upd, 2, ids);
+                    n = upd.executeUpdate();
+                }
+                if (n != ids.size()) refused.addAll(notFinishedBy(c, group, "done"));
+            }
+            return refused;
+        });
+    }
+
+    /** Back to ready at now + delay, with the error kept; false when the claim was lost. */
+    public boolean retry(ClaimedJob job, Duration delay, String error) {
+        return transition(job, "retry", "status = 'ready', run_at = NOW(6) + INTERVAL ? MICROSECOND, last_error = ?, claim_token = NULL",
+                delay.toNanos() / 1000, clip(error));
+    }
+
+    /** To dead, finished, with the error kept; false when the claim was lost. */
+    public boolean bury(ClaimedJob job, String error) {
+        return transition(job, "bury", "status = 'dead', finished_at = NOW(6), last_error = ?, claim_token = NULL", clip(error));
+    }
+
+    /**
+     * Back to ready at now + delay without using up the attempt: the handler asked to run later,
+     * or the node gave the job back unrun or interrupted (shutdown, lost lease).
+     */
+    public boolean giveBack(ClaimedJob job, Duration delay, String note) {
+        return transition(job, "give back", "status = 'ready', run_at = NOW(6) + INTERVAL ? MICROSECOND,"
+                + " attempts = GREATEST(attempts - 1, 0), last_error = COALESCE(?, last_error), claim_token = NULL",
+                delay.toNanos() / 1000, note == null ? null : clip(note));
+    }
+
+    private boolean transition(ClaimedJob job, String what, String set, Object... params) {
+        return tx.autoCommit(what + " " + job, c -> {
+            try (PreparedStatement upd = c.prepareStatement(
+                    "UPDATE quarry_jobs SET " + set + " WHERE id = ? AND claim_token = ? AND status = 'running'")) {
+                int i = 1;
+                for (Object p : params) upd.setObject(i++, p);
+                upd.setLong(i++, job.id());
+                upd.setLong(i, job.claimToken());
+                return upd.executeUpdate() == 1;
+            }
+        });
+    }
+
+    /**
+     * Returns to ready, or buries when no attempt is left, every job of the queue still running
+     * under an epoch older than {@code epoch}. Called by a drain that has just taken the lease:
+     * every earlier drain of the queue has then ended or been declared dead, so such a job's
+     * claim belongs to nobody. The attempt it was on counts.
+     */
+    public List<Rescued> rescueOrphans(String queue, long epoch, int defaultMaxAttempts) {
+        return tx.inTransaction("rescue orphaned jobs of queue " + queue, c -> {
+            List<Rescued> found = new ArrayList<>();
+            try (PreparedStatement sel = c.prepareStatement(
+                    "SELECT id, claimed_by, attempts, COALESCE(max_attempts, ?) FROM quarry_jobs"
+                            + " WHERE queue = ? AND status = 'running' AND (lease_epoch IS NULL OR lease_epoch < ?) FOR UPDATE")) {
+                sel.setInt(1, defaultMaxAttempts);
+                sel.setString(2, queue);
+                sel.setLong(3, epoch);
+                try (ResultSet rs = sel.executeQuery()) {
+                    while (rs.next()) {
+                        int attempts = rs.getInt(3);
+                        int max = rs.getInt(4);
+                        found.add(new Rescued(rs.getLong(1), rs.getString(2), attempts, max, attempts >= max));
+                    }
+                }
+            }
+            for (Rescued r : found) {
+                String error = "orphaned: node " + r.claimedBy() + " stopped during attempt " + r.attempt() + " of " + r.maxAttempts()
+                        + (r.buried() ? "; no attempts left" : "; will run again");
+                String set = r.buried()
+                        ? "status = 'dead', finished_at = NOW(6), last_error = ?, claim_token = NULL"
+                        : "status = 'ready', last_error = ?, claim_token = NULL";
+                try (PreparedStatement upd = c.prepareStatement("UPDATE quarry_jobs SET " + set + " WHERE id = ? AND status = 'running'")) {
+                    upd.setString(1, error);
+                    upd.setLong(2, r.id());
+                    upd.executeUpdate();
+                }
+            }
+            return found;
+        });
+    }
+
+    /** Deletes up to {@code limit} rows of one finished status older than {@code age}; returns how many. */
+    public int prune(String queue, JobState status, Duration age, int limit) {
+        if (!status.finished()) throw new IllegalArgumentException("only finished rows are pruned, not " + status);
+        return tx.autoCommit("prune " + status.sql() + " jobs of queue " + queue, c -> {
+            try (PreparedStatement del = c.prepareStatement(
+                    "DELETE FROM quarry_jobs WHERE queue = ? AND status = ? AND finished_at < NOW(6) - INTERVAL ? MICROSECOND LIMIT ?")) {
+                del.setString(1, queue);
+                del.setString(2, status.sql());
+                del.setLong(3, age.toNanos() / 1000);
+                del.setInt(4, limit);
+                return del.executeUpdate();
+            }
+        });
+    }
+
+    /** Of {@code jobs}, those whose row is not now {@code status} under their own token, each with what the row says. */
+    private static List<ClaimedJob> notFinishedBy(Connection c, List<ClaimedJob> jobs, String status) throws SQLException {
+        Map<Long, ClaimedJob> byId = new HashMap<>();
+        for (ClaimedJob j : jobs) byId.put(j.id(), j);
+        try (PreparedStatement sel = c.prepareStatement(
+                "SELECT id, status, claim_token FROM quarry_jobs WHERE id IN (" + marks(jobs.size()) + ")")) {
+            bindIds(sel, 1, new ArrayList<>(byId.keySet()));
+            try (ResultSet rs = sel.executeQuery()) {
+                while (rs.next()) {
+                    ClaimedJob j = byId.get(rs.getLong(1));
+                    long token = rs.getLong(3);
+                    if (status.equals(rs.getString(2)) && !rs.wasNull() && token == j.claimToken()) byId.remove(j.id());
+                }
+            }
+        }
+        List<ClaimedJob> refused = new ArrayList<>(byId.values());
+        Collections.sort(refused, (a, b) -> Long.compare(a.id(), b.id()));
+        return refused;
+    }
+
+    /** One line on what a row says now, for the log line of a refused completion. */
+    public String describe(long id) {
+        return tx.autoCommit("read job " + id, c -> {
+            try (PreparedStatement sel = c.prepareStatement(
+                    "SELECT status, claimed_by, lease_epoch, attempts FROM quarry_jobs WHERE id = ?")) {
+                sel.setLong(1, id);
+                try (ResultSet rs = sel.executeQuery()) {
+                    if (!rs.next()) return "the row is gone";
+                    return "the row is now " + rs.getString(1) + ", attempt " + rs.getInt(4)
+                            + (rs.getString(2) == null ? "" : ", claimed by " + rs.getString(2) + " under lease epoch " + rs.getLong(3));
+                }
+            }
+        });
+    }
+
+    private static String clip(String error) {
+        return Text.tail(error, MAX_ERROR_CHARS);
+    }
+
+    static String marks(int n) {
+        return String.join(",", Collections.nCopies(n, "?"));
+    }
+
+    private static void bindIds(PreparedStatement ps, int from, List<Long> ids) throws SQLException {
+        for (int i = 0; i < ids.size(); i++) ps.setLong(from + i, ids.get(i));
+    }
+
+    /** A job found running under a dead drain. */
+    public record Rescued(long id, String claimedBy, int attempt, int maxAttempts, boolean buried) {
+    }
+}

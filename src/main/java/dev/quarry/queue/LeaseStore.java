@@ -1,0 +1,142 @@
+package dev.quarry.queue;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * All SQL on {@code quarry_leases}. Times are the database's ({@code NOW(6)}), never a node's.
+ *
+ * <p>Quartz's cluster lock alone does not keep two drains of one queue apart: a node that stalls
+ * past the check-in grace (GC pause, SIGSTOP, VM freeze) is declared dead and a peer fires the same
+ * job while the first still runs (quartz-scheduler/quartz#782, #847). The lease closes that gap:
+ * a drain claims only inside a transaction that locks and renews its own lease row, so claims of
+ * two drains can never interleave.
+ */
+public final class LeaseStore {
+    private final Transactions tx;
+    private final String schedulerName;
+    private final String quartzTablePrefix;
+
+    /**
+     * @param schedulerName     Quartz's SCHED_NAME, to see which holders Quartz still lists as checked in
+     * @param quartzTablePrefix usually {@code QRTZ_}
+     */
+    public LeaseStore(Transactions tx, String schedulerName, String quartzTablePrefix) {
+        this.tx = tx;
+        this.schedulerName = schedulerName;
+        this.quartzTablePrefix = quartzTablePrefix;
+    }
+
+    /**
+     * Takes the queue's lease for {@code node}, raising its epoch, unless a live drain holds it.
+     * A lease still within its time counts as free when its holder is gone from Quartz's
+     * scheduler state: Quartz removes a node from there when a peer declares it dead.
+     *
+     * @return the lease, or who holds it
+     */
+    public Result tryAcquire(String queue, String node, Duration duration) {
+        return tx.inTransaction("take the lease of queue " + queue, c -> {
+            try (PreparedStatement ins = c.prepareStatement("INSERT IGNORE INTO quarry_leases (queue) VALUES (?)")) {
+                ins.setString(1, queue);
+                ins.executeUpdate();
+            }
+            String holder;
+            long epoch;
+            long remainingMicros;
+            boolean holderCheckedIn;
+            try (PreparedStatement sel = c.prepareStatement(
+                    "SELECT l.holder, l.epoch, TIMESTAMPDIFF(MICROSECOND, NOW(6), l.expires_at) AS remaining,"
+                            + " EXISTS (SELECT 1 FROM " + quartzTablePrefix + "SCHEDULER_STATE s"
+                            + "   WHERE s.SCHED_NAME = ? AND s.INSTANCE_NAME = l.holder) AS checked_in"
+                            + " FROM quarry_leases l WHERE l.queue = ? FOR UPDATE")) {
+                sel.setString(1, schedulerName);
+                sel.setString(2, queue);
+                try (ResultSet rs = sel.executeQuery()) {
+                    rs.next();
+                    holder = rs.getString(1);
+                    epoch = rs.getLong(2);
+                    remainingMicros = rs.getLong(3);
+                    holderCheckedIn = rs.getBoolean(4);
+                }
+            }
+            if (holder != null && remainingMicros > 0 && holderCheckedIn) {
+                return new Result(null, new LeaseRefused(queue, holder, epoch, remainingMicros / 1000));
+            }
+            try (PreparedStatement upd = c.prepareStatement(
+                    "UPDATE quarry_leases SET holder = ?, epoch = epoch + 1, acquired_at = NOW(6),"
+                            + " expires_at = NOW(6) + INTERVAL ? MICROSECOND WHERE queue = ? AND epoch = ?")) {
+                upd.setString(1, node);
+                upd.setLong(2, duration.toNanos() / 1000);
+                upd.setString(3, queue);
+                upd.setLong(4, epoch);
+                if (upd.executeUpdate() != 1) {
+                    throw new SQLException("lease row of queue " + queue + " changed under its row lock");
+                }
+            }
+            return new Result(new Lease(queue, node, epoch + 1), null);
+        });
+    }
+
+    /**
+     * Extends the lease inside {@code c}'s transaction; the row stays locked until it commits.
+     *
+     * @throws LeaseLostException when another drain has taken the lease over
+     */
+    static void renew(Connection c, Lease lease, Duration duration) throws SQLException {
+        try (PreparedStatement upd = c.prepareStatement(
+                "UPDATE quarry_leases SET expires_at = NOW(6) + INTERVAL ? MICROSECOND WHERE queue = ? AND holder = ? AND epoch = ?")) {
+            upd.setLong(1, duration.toNanos() / 1000);
+            upd.setString(2, lease.queue());
+            upd.setString(3, lease.holder());
+            upd.setLong(4, lease.epoch());
+            if (upd.executeUpdate() != 1) {
+                throw new LeaseLostException(lease);
+            }
+        }
+    }
+
+    /** @throws LeaseLostException when another drain has taken the lease over */
+    public void renew(Lease lease, Duration duration) {
+        tx.inTransaction("renew the lease of queue " + lease.queue(), c -> {
+            renew(c, lease, duration);
+            return null;
+        });
+    }
+
+    /** Gives the lease up so the next drain need not wait for it to expire. A lost lease is left alone. */
+    public boolean release(Lease lease) {
+        return tx.autoCommit("release the lease of queue " + lease.queue(), c -> {
+            try (PreparedStatement upd = c.prepareStatement(
+                    "UPDATE quarry_leases SET holder = NULL, expires_at = NOW(6) WHERE queue = ? AND holder = ? AND epoch = ?")) {
+                upd.setString(1, lease.queue());
+                upd.setString(2, lease.holder());
+                upd.setLong(3, lease.epoch());
+                return upd.executeUpdate() == 1;
+            }
+        });
+    }
+
+    /** Whether some drain holds the queue's lease now (it may be this node's). */
+    public Optional<String> liveHolder(String queue) {
+        return tx.autoCommit("read the lease of queue " + queue, c -> {
+            try (PreparedStatement sel = c.prepareStatement(
+                    "SELECT holder FROM quarry_leases WHERE queue = ? AND holder IS NOT NULL AND expires_at > NOW(6)")) {
+                sel.setString(1, queue);
+                try (ResultSet rs = sel.executeQuery()) {
+                    return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+                }
+            }
+        });
+    }
+
+    /** Either a lease or a refusal saying who holds it. */
+    public record Result(Lease lease, LeaseRefused refused) {
+        public boolean acquired() {
+            return lease != null;
+        }
+    }
+}

@@ -1,0 +1,70 @@
+package dev.quarry.schema;
+
+import dev.quarry.QuarryException;
+import dev.quarry.queue.Transactions;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import javax.sql.DataSource;
+
+/**
+ * Verifies at start that the database holds every table this version needs, at the right Quarry
+ * schema version. Quarry never creates or alters tables on a DBA's server; it names what is
+ * missing and the script to run.
+ */
+public final class SchemaCheck {
+    static final List<String> QUARTZ_TABLES = List.of("JOB_DETAILS", "TRIGGERS", "SIMPLE_TRIGGERS", "CRON_TRIGGERS",
+            "SIMPROP_TRIGGERS", "BLOB_TRIGGERS", "CALENDARS", "PAUSED_TRIGGER_GRPS", "FIRED_TRIGGERS", "SCHEDULER_STATE", "LOCKS");
+    static final List<String> QUARRY_TABLES = List.of("quarry_jobs", "quarry_leases", "quarry_schema_version");
+
+    private SchemaCheck() {
+    }
+
+    /** @return the problems found, each one line; empty when the schema is complete */
+    public static List<String> problems(DataSource ds, String quartzPrefix) {
+        try (Connection c = ds.getConnection()) {
+            List<String> problems = new ArrayList<>();
+            String db = c.getCatalog();
+            for (String t : QUARTZ_TABLES) {
+                if (!exists(c, quartzPrefix + t)) {
+                    problems.add("Quartz table " + quartzPrefix + t + " is missing from database " + db
+                            + ": run the Quartz DDL (sql/quartz-tables.sh prints it)");
+                }
+            }
+            for (String t : QUARRY_TABLES) {
+                if (!exists(c, t)) problems.add("table " + t + " is missing from database " + db + ": run " + SchemaScripts.QUARRY_SCRIPT);
+            }
+            if (problems.isEmpty()) {
+                int version = version(c);
+                if (version != SchemaScripts.QUARRY_SCHEMA_VERSION) {
+                    problems.add("database " + db + " holds Quarry schema version " + version + ", this node needs "
+                            + SchemaScripts.QUARRY_SCHEMA_VERSION + ": run the upgrade scripts in sql/");
+                }
+            }
+            return problems;
+        } catch (SQLException e) {
+            throw new QuarryException("cannot check the schema: " + Transactions.describe(e), e);
+        }
+    }
+
+    private static boolean exists(Connection c, String table) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?")) {
+            ps.setString(1, table);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    private static int version(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT COALESCE(MAX(version), 0) FROM quarry_schema_version");
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+}
