@@ -2,6 +2,7 @@ package dev.quarry.drain;
 
 import dev.quarry.QuarryException;
 import dev.quarry.Text;
+import dev.quarry.config.Durations;
 import dev.quarry.handler.Outcome;
 import dev.quarry.queue.ClaimedJob;
 import dev.quarry.queue.JobQueue;
@@ -43,6 +44,7 @@ public final class Drain {
     private final long deadlineNanos;
     private final long renewEveryNanos;
     private final long pollNanos;
+    private final boolean untilIdle;
 
     private final BlockingQueue<Finished> finished = new LinkedBlockingQueue<>();
     private final Map<Long, InFlight> inFlight = new LinkedHashMap<>();
@@ -61,7 +63,16 @@ public final class Drain {
 
     /** @param deadline when to stop claiming: the next scheduled fire of this queue's drain, or start + budget */
     public Drain(QueueRuntime rt, Instant deadline) {
+        this(rt, deadline, false);
+    }
+
+    /**
+     * @param untilIdle also stop as soon as the queue has no due job and nothing runs: one pass
+     *                  over what is due, for tests and one-off runs
+     */
+    public Drain(QueueRuntime rt, Instant deadline, boolean untilIdle) {
         this.rt = rt;
+        this.untilIdle = untilIdle;
         this.queue = rt.queue.name();
         long untilDeadline = Duration.between(Instant.now(), deadline).toNanos();
         this.deadlineNanos = System.nanoTime() + Math.max(0, untilDeadline);
@@ -141,7 +152,7 @@ public final class Drain {
                 total += n;
             }
             if (total > 0) log.info("pruned {} {} jobs of queue {} older than {}", total, status.sql(), queue,
-                    dev.quarry.config.Durations.format(e.getValue()));
+                    Durations.format(e.getValue()));
         }
     }
 
@@ -176,6 +187,10 @@ public final class Drain {
                 claimed += jobs.size();
                 for (ClaimedJob job : jobs) start(job);
                 if (jobs.size() == Math.min(room, batch)) continue; // there may be more right away
+                if (untilIdle && jobs.isEmpty() && inFlight.isEmpty() && doneToRecord.isEmpty() && othersToRecord.isEmpty()) {
+                    endedBy = "idle";
+                    return;
+                }
                 nextClaimNanos = now + pollNanos;
             }
             renewIfDue();
@@ -259,49 +274,32 @@ public final class Drain {
     private void recordOne(Finished f) {
         ClaimedJob job = f.job();
         String type = Text.oneLine(job.type(), 128);
-        if (f.interrupted() && !(f.outcome() instanceof Outcome.Done)) {
-            if (rt.jobs.giveBack(job, Duration.ZERO, null)) {
-                givenBack++;
-                log.warn("job {} interrupted ({}, attempt {}/{}) after {} ms: given back to ready, the attempt does not count",
-                        job.id(), type, job.attempt(), job.maxAttempts(), millis(f));
-            } else {
-                refuse(f);
-            }
-            return;
-        }
-        Outcome o = f.outcome();
+        Transition t = Transition.decide(job, f.outcome(), f.interrupted(), rt.retry);
         boolean ok;
-        if (o instanceof Outcome.Failed failed && !job.lastAttempt()) {
-            Duration delay = rt.retry.delayAfter(job.attempt());
-            ok = rt.jobs.retry(job, delay, failed.error());
+        if (t instanceof Transition.Retry r) {
+            ok = rt.jobs.retry(job, r.delay(), r.error());
             if (ok) {
                 retried++;
                 log.warn("job {} failed ({}, attempt {}/{}) in {} ms, retry in {}: {}", job.id(), type, job.attempt(), job.maxAttempts(),
-                        millis(f), dev.quarry.config.Durations.format(delay), Text.oneLine(failed.error(), 500));
+                        millis(f), Durations.format(r.delay()), Text.oneLine(r.error(), 500));
             }
-        } else if (o instanceof Outcome.Failed failed) {
-            ok = rt.jobs.bury(job, "attempt " + job.attempt() + " of " + job.maxAttempts() + " failed, none left: " + failed.error());
+        } else if (t instanceof Transition.Bury b) {
+            ok = rt.jobs.bury(job, b.error());
             if (ok) {
                 dead++;
-                log.error("job {} dead ({}, attempt {}/{}, none left) in {} ms: {}", job.id(), type, job.attempt(), job.maxAttempts(),
-                        millis(f), Text.oneLine(failed.error(), 500));
+                log.error("job {} dead ({}, attempt {}/{}, {}) in {} ms: {}", job.id(), type, job.attempt(), job.maxAttempts(), b.reason(),
+                        millis(f), Text.oneLine(b.error(), 500));
             }
-        } else if (o instanceof Outcome.PermanentFailure failure) {
-            ok = rt.jobs.bury(job, failure.error());
-            if (ok) {
-                dead++;
-                log.error("job {} dead ({}, attempt {}/{}, permanent failure) in {} ms: {}", job.id(), type, job.attempt(),
-                        job.maxAttempts(), millis(f), Text.oneLine(failure.error(), 500));
-            }
-        } else if (o instanceof Outcome.Later later) {
-            ok = rt.jobs.giveBack(job, later.delay(), "later: " + later.why());
+        } else if (t instanceof Transition.GiveBack g) {
+            ok = rt.jobs.giveBack(job, g.delay(), g.note());
             if (ok) {
                 givenBack++;
-                log.info("job {} asked to run later ({}, attempt {}/{}) in {}: {}", job.id(), type, job.attempt(), job.maxAttempts(),
-                        dev.quarry.config.Durations.format(later.delay()), Text.oneLine(later.why(), 500));
+                log.info("job {} given back ({}, attempt {}/{}, {}) after {} ms, due in {}, the attempt does not count{}", job.id(), type,
+                        job.attempt(), job.maxAttempts(), g.reason(), millis(f), Durations.format(g.delay()),
+                        g.note() == null ? "" : ": " + Text.oneLine(g.note(), 500));
             }
         } else {
-            throw new IllegalStateException("unexpected outcome " + o);
+            throw new IllegalStateException("done outcomes are recorded in batches, not " + t);
         }
         if (!ok) refuse(f);
     }

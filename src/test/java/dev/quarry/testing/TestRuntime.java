@@ -1,0 +1,54 @@
+package dev.quarry.testing;
+
+import dev.quarry.config.ConfigLoader;
+import dev.quarry.config.QuarryConfig;
+import dev.quarry.drain.Drain;
+import dev.quarry.drain.DrainSummary;
+import dev.quarry.drain.QueueRuntime;
+import dev.quarry.drain.WorkerPool;
+import dev.quarry.handler.HandlerRegistry;
+import dev.quarry.handler.JobHandler;
+import dev.quarry.queue.JobQueue;
+import dev.quarry.queue.LeaseStore;
+import dev.quarry.queue.Transactions;
+import java.io.IOException;
+import java.io.StringReader;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Properties;
+
+/** One queue's drain machinery on a test database, without Quartz: drains run on the calling thread. */
+public final class TestRuntime implements AutoCloseable {
+    public final QuarryConfig config;
+    public final Transactions tx;
+    public final JobQueue jobs;
+    public final LeaseStore leases;
+    public final QueueRuntime runtime;
+    private final WorkerPool workers;
+
+    public TestRuntime(TestDatabase db, String node, String quarryProperties, Map<String, JobHandler> handlers) {
+        Properties p = new Properties();
+        try {
+            p.load(new StringReader(quarryProperties));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        this.config = ConfigLoader.fromProperties(p, new Properties(), Map.of("QUARRY_DB_URL", db.url()));
+        this.tx = new Transactions(db.dataSource());
+        this.jobs = new JobQueue(tx);
+        this.leases = new LeaseStore(tx, "quarry", "QRTZ_");
+        this.workers = new WorkerPool(config.queues().get(0).name(), config.queues().get(0).workers());
+        this.runtime = new QueueRuntime(node, config.queues().get(0), config, jobs, leases, HandlerRegistry.of(handlers), workers);
+    }
+
+    /** One drain that stops when nothing is due and nothing runs (or after 30 s). */
+    public DrainSummary drainUntilIdle() {
+        return new Drain(runtime, Instant.now().plus(Duration.ofSeconds(30)), true).run();
+    }
+
+    @Override
+    public void close() {
+        workers.close();
+    }
+}
