@@ -38,6 +38,7 @@ public final class Drain {
     /** After interrupting stuck handlers, how long to wait for them to return. */
     private static final long INTERRUPT_WAIT_NANOS = TimeUnit.SECONDS.toNanos(5);
     private static final int PRUNE_BATCH = 5000;
+    private static final String NOT_STARTED = "not started: the lease had expired when a worker got to it";
 
     private final QueueRuntime rt;
     private final String queue;
@@ -56,6 +57,8 @@ public final class Drain {
     private Lease lease;
     private boolean leaseLost;
     private long nextRenewNanos;
+    /** Until when, by this node's monotonic clock, the lease is surely still ours; workers start no job after it. */
+    private volatile long leaseValidUntilNanos;
     private long troubleSinceNanos;
     private String endedBy = "budget";
 
@@ -107,6 +110,7 @@ public final class Drain {
                 return new DrainSummary(false, 0, 0, 0, 0, 0, 0, 0, "prior drain running", Duration.ofNanos(System.nanoTime() - start));
             }
             lease = taken.lease();
+            leaseValidUntilNanos = start + rt.config.leaseDuration().toNanos();
             nextRenewNanos = System.nanoTime() + renewEveryNanos;
             try {
                 rescueOrphans();
@@ -184,6 +188,7 @@ public final class Drain {
                     continue;
                 }
                 nextRenewNanos = now + renewEveryNanos; // the claim renewed the lease
+                leaseValidUntilNanos = now + rt.config.leaseDuration().toNanos();
                 claimed += jobs.size();
                 for (ClaimedJob job : jobs) start(job);
                 if (jobs.size() == Math.min(room, batch)) continue; // there may be more right away
@@ -205,14 +210,20 @@ public final class Drain {
         inFlight.put(job.id(), f);
         String node = rt.node;
         f.future = rt.workers.executor().submit(() -> {
-            f.started = true;
+            if (!f.state.compareAndSet(InFlight.QUEUED, InFlight.STARTED)) return; // given back before it started
             MDC.put("node", node);
             MDC.put("queue", queue);
             long t0 = System.nanoTime();
             Outcome outcome;
             boolean interrupted = false;
             try {
-                outcome = rt.runner.run(job);
+                if (t0 - leaseValidUntilNanos > 0) {
+                    // The node stalled past its lease (GC pause, SIGSTOP): a successor may own this job now.
+                    outcome = Outcome.failed(NOT_STARTED);
+                    interrupted = true;
+                } else {
+                    outcome = rt.runner.run(job);
+                }
             } catch (InterruptedException e) {
                 outcome = Outcome.failed("interrupted");
                 interrupted = true;
@@ -314,7 +325,9 @@ public final class Drain {
     private void renewIfDue() {
         if (leaseLost || System.nanoTime() < nextRenewNanos) return;
         try {
+            long before = System.nanoTime();
             rt.leases.renew(lease, rt.config.leaseDuration());
+            leaseValidUntilNanos = before + rt.config.leaseDuration().toNanos();
             nextRenewNanos = System.nanoTime() + renewEveryNanos;
             recovered();
         } catch (LeaseLostException e) {
@@ -368,7 +381,7 @@ public final class Drain {
         flushWithDeadline();
         if (!leaseLost) {
             try {
-                rt.leases.release(lease);
+                if (!rt.leases.release(lease)) loseLease(new LeaseLostException(lease));
             } catch (QuarryException e) {
                 log.warn("could not release the lease of queue {}; it expires by itself: {}", queue, e.getMessage());
             }
@@ -378,7 +391,8 @@ public final class Drain {
     private void cancelUnstarted() {
         for (Iterator<InFlight> it = inFlight.values().iterator(); it.hasNext(); ) {
             InFlight f = it.next();
-            if (f.future.cancel(false)) { // true only if it never started
+            if (f.state.compareAndSet(InFlight.QUEUED, InFlight.CANCELLED)) {
+                f.future.cancel(false);
                 it.remove();
                 giveBackQuietly(f.job);
             }
@@ -447,6 +461,7 @@ public final class Drain {
     }
 
     private static String outcomeName(Outcome o) {
+        if (o instanceof Outcome.Failed f && f.error().equals(NOT_STARTED)) return "not run, lease expired";
         if (o instanceof Outcome.Done) return "done";
         if (o instanceof Outcome.Failed) return "failed";
         if (o instanceof Outcome.PermanentFailure) return "permanent failure";
@@ -456,8 +471,10 @@ public final class Drain {
     /** A claimed job between claim and recorded outcome. */
     private static final class InFlight {
         final ClaimedJob job;
+        static final int QUEUED = 0, STARTED = 1, CANCELLED = 2;
+        /** Settles the race between a worker starting the job and the drain giving it back unstarted. */
+        final java.util.concurrent.atomic.AtomicInteger state = new java.util.concurrent.atomic.AtomicInteger(QUEUED);
         Future<?> future;
-        volatile boolean started;
         volatile boolean interruptedByDrain;
         boolean abandoned;
 

@@ -1,0 +1,212 @@
+package dev.quarry.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.quarry.testing.NodeProcess;
+import dev.quarry.testing.Poll;
+import dev.quarry.testing.TestConfig;
+import dev.quarry.testing.TestDatabase;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Several node JVMs on one database, with real signals: the guarantees that only a cluster can
+ * break. Every table change of quarry_jobs is audited by a trigger (test_transitions) and every
+ * handler run is noted (test_runs), so "exactly once" and "never finalized twice" are counted,
+ * not assumed.
+ */
+class ClusterTest {
+    private static final int WORKERS = 4;
+    private static final int BATCH = 50;
+    private static final Duration LONG = Duration.ofSeconds(120);
+
+    @TempDir
+    Path work;
+    private TestDatabase db;
+    private final List<NodeProcess> nodes = new ArrayList<>();
+
+    private static String config(String queues) {
+        StringBuilder s = new StringBuilder("queues = " + queues + "\n");
+        for (String q : queues.split(",")) {
+            q = q.strip();
+            s.append("queue.").append(q).append(".workers = ").append(WORKERS).append('\n');
+            s.append("queue.").append(q).append(".batch-size = ").append(BATCH).append('\n');
+            s.append("queue.").append(q).append(".cron = 0/10 * * * * ?\n");
+        }
+        s.append("""
+                handler.record.class = dev.quarry.testing.RecordingHandler
+                lease.duration = 6s
+                drain.poll-interval = 200ms
+                shutdown.grace = 2s
+                retry.backoff.base = 100ms
+                """);
+        return s.toString();
+    }
+
+    private NodeProcess start(String name, Path configDir, Map<String, String> env) {
+        NodeProcess n = NodeProcess.start(name, db, configDir, work, env);
+        nodes.add(n);
+        return n;
+    }
+
+    @AfterEach
+    void stopEverything(org.junit.jupiter.api.TestInfo test) {
+        nodes.forEach(NodeProcess::close);
+        nodes.forEach(n -> n.keepOutput(test.getTestMethod().orElseThrow().getName()));
+        if (db != null) db.close();
+    }
+
+    private void insertJobs(int n, String... queues) {
+        int each = n / queues.length;
+        for (int i = 0; i < queues.length; i++) {
+            db.insertJobs(i == queues.length - 1 ? n - each * (queues.length - 1) : each, queues[i], "record");
+        }
+    }
+
+    private void awaitAllDone(int n, Duration timeout) {
+        Poll.until(timeout, n + " jobs done", () -> db.count("SELECT COUNT(*) FROM quarry_jobs WHERE status = 'done'") == n,
+                () -> db.statusCounts() + "\n" + nodes.get(nodes.size() - 1).tail());
+    }
+
+    private long runs() {
+        return db.count("SELECT COUNT(*) FROM test_runs");
+    }
+
+    /** How many jobs were moved to a finished status more than once. */
+    private long finalizedTwice() {
+        return db.count("SELECT COUNT(*) FROM (SELECT job_id FROM test_transitions WHERE to_status IN ('done','dead','cancelled')"
+                + " GROUP BY job_id HAVING COUNT(*) > 1) t");
+    }
+
+    /** Claims out of lease order: a claim under a lower epoch committed after one under a higher epoch. */
+    private long claimsOutOfEpochOrder(String queue) {
+        List<Map<String, Object>> claims = db.query("SELECT t.lease_epoch FROM test_transitions t JOIN quarry_jobs j ON j.id = t.job_id"
+                + " WHERE t.to_status = 'running' AND j.queue = ? ORDER BY t.seq", queue);
+        long highest = 0;
+        long outOfOrder = 0;
+        for (Map<String, Object> c : claims) {
+            long epoch = ((Number) c.get("lease_epoch")).longValue();
+            if (epoch < highest) outOfOrder++;
+            highest = Math.max(highest, epoch);
+        }
+        return outOfOrder;
+    }
+
+    @Test
+    void three_nodes_run_ten_thousand_jobs_each_exactly_once() {
+        db = TestDatabase.create("cluster3").withTransitionAudit().withRunLog();
+        insertJobs(10_000, "alpha", "beta", "gamma");
+        Path config = TestConfig.write(work.resolve("config"), config("alpha, beta, gamma"));
+        for (String name : List.of("n1", "n2", "n3")) start(name, config, Map.of());
+
+        awaitAllDone(10_000, LONG);
+
+        assertThat(runs()).isEqualTo(10_000);
+        assertThat(db.count("SELECT COUNT(DISTINCT job_id) FROM test_runs")).isEqualTo(10_000);
+        assertThat(db.count("SELECT COUNT(*) FROM quarry_jobs WHERE attempts <> 1")).isZero();
+        assertThat(finalizedTwice()).isZero();
+        for (String q : List.of("alpha", "beta", "gamma")) assertThat(claimsOutOfEpochOrder(q)).as(q).isZero();
+    }
+
+    @Test
+    void a_node_killed_mid_drain_loses_no_job_and_duplicates_stay_within_its_in_flight_jobs() {
+        db = TestDatabase.create("kill9").withTransitionAudit().withRunLog();
+        insertJobs(10_000, "alpha", "beta", "gamma");
+        Path config = TestConfig.write(work.resolve("config"), config("alpha, beta, gamma"));
+        Map<String, String> env = Map.of("QUARRY_TEST_JOB_MILLIS", "3");
+        List<String> ids = new ArrayList<>();
+        for (String name : List.of("n1", "n2", "n3")) ids.add(start(name, config, env).instanceId(LONG));
+
+        Poll.until(LONG, "a node to hold a lease with work under way",
+                () -> runs() > 1000 && !db.query("SELECT holder FROM quarry_leases WHERE holder IS NOT NULL AND expires_at > NOW(6)").isEmpty(),
+                () -> db.statusCounts().toString());
+        String victim = (String) db.query("SELECT holder FROM quarry_leases WHERE holder IS NOT NULL AND expires_at > NOW(6) LIMIT 1")
+                .get(0).get("holder");
+        NodeProcess victimNode = nodes.get(ids.indexOf(victim));
+        long leasesHeld = db.count("SELECT COUNT(*) FROM quarry_leases WHERE holder = ?", victim);
+        victimNode.signal("KILL");
+        victimNode.awaitExit(Duration.ofSeconds(10));
+        assertThat(db.count("SELECT COUNT(*) FROM quarry_jobs WHERE status = 'done'")).as("killed before the end").isLessThan(10_000);
+
+        awaitAllDone(10_000, LONG);
+
+        long duplicates = runs() - db.count("SELECT COUNT(DISTINCT job_id) FROM test_runs");
+        assertThat(duplicates).isLessThanOrEqualTo(leasesHeld * (WORKERS + BATCH));
+        // every job that ran twice was one the dead node had claimed, and was rescued from it
+        assertThat(db.count("SELECT COUNT(*) FROM (SELECT job_id FROM test_runs GROUP BY job_id HAVING COUNT(*) > 1) d"
+                + " JOIN quarry_jobs j ON j.id = d.job_id WHERE j.last_error IS NULL OR j.last_error NOT LIKE CONCAT('orphaned: node ', ?, '%')",
+                victim)).isZero();
+        assertThat(db.count("SELECT COUNT(*) FROM quarry_jobs WHERE status <> 'done'")).isZero();
+        assertThat(finalizedTwice()).isZero();
+        for (String q : List.of("alpha", "beta", "gamma")) assertThat(claimsOutOfEpochOrder(q)).as(q).isZero();
+        assertThat(nodes.stream().filter(n -> n != victimNode).map(NodeProcess::output).anyMatch(o -> o.contains("orphaned by node " + victim)))
+                .as("a survivor logged the rescue").isTrue();
+    }
+
+    @Test
+    void a_node_stopped_past_failover_then_resumed_never_drains_beside_its_successor() {
+        db = TestDatabase.create("sigstop").withTransitionAudit().withRunLog();
+        db.insertJobs(1500, "default", "record");
+        Path config = TestConfig.write(work.resolve("config"), config("default"));
+        Map<String, String> env = Map.of("QUARRY_TEST_JOB_MILLIS", "20");
+        List<String> ids = new ArrayList<>();
+        for (String name : List.of("n1", "n2")) ids.add(start(name, config, env).instanceId(LONG));
+
+        Poll.until(LONG, "a drain under way", () -> runs() > 100 && !db.query(
+                "SELECT holder FROM quarry_leases WHERE holder IS NOT NULL AND expires_at > NOW(6)").isEmpty());
+        String frozen = (String) db.query("SELECT holder FROM quarry_leases WHERE queue = 'default'").get(0).get("holder");
+        NodeProcess frozenNode = nodes.get(ids.indexOf(frozen));
+        long epochAtStop = db.count("SELECT epoch FROM quarry_leases WHERE queue = 'default'");
+        frozenNode.signal("STOP");
+
+        // Quartz declares it dead (1 s check-in + 7.5 s), recovers its drain on the peer, which takes the lease over.
+        Poll.until(LONG, "the peer to take the queue over", () -> db.count(
+                "SELECT COUNT(*) FROM quarry_leases WHERE queue = 'default' AND holder <> ? AND epoch > ?", frozen, epochAtStop) == 1,
+                () -> db.query("SELECT * FROM quarry_leases").toString());
+        long doneAtTakeOver = db.count("SELECT COUNT(*) FROM quarry_jobs WHERE status = 'done'");
+        Poll.until(LONG, "the peer to make progress", () -> db.count("SELECT COUNT(*) FROM quarry_jobs WHERE status = 'done'") > doneAtTakeOver + 50);
+        frozenNode.signal("CONT");
+
+        awaitAllDone(1500, LONG);
+        Poll.until(Duration.ofSeconds(30), "the resumed node to notice it lost the lease",
+                () -> frozenNode.output().contains("was lost: another drain took the queue over"), frozenNode::tail);
+
+        assertThat(finalizedTwice()).as("jobs finalized twice").isZero();
+        assertThat(claimsOutOfEpochOrder("default")).as("claims made by a drain after its successor's").isZero();
+        assertThat(frozenNode.output()).contains("late completion of job").contains("refused by fencing");
+        assertThat(db.count("SELECT COUNT(*) FROM quarry_jobs WHERE status <> 'done'")).isZero();
+        assertThat(frozenNode.alive()).as("the resumed node rejoins rather than dying").isTrue();
+    }
+
+    @Test
+    void sigterm_gives_running_jobs_the_grace_period_then_hands_them_back_to_ready() {
+        db = TestDatabase.create("sigterm").withTransitionAudit().withRunLog();
+        Path config = TestConfig.write(work.resolve("config"), config("default"));
+        NodeProcess node = start("n1", config, Map.of());
+        node.instanceId(LONG);
+        long quick = db.insert("INSERT INTO quarry_jobs (type, payload) VALUES ('record', '{\"sleep\":0}')");
+        List<Long> slow = new ArrayList<>();
+        for (int i = 0; i < WORKERS + 2; i++) slow.add(db.insert("INSERT INTO quarry_jobs (type, payload) VALUES ('record', '{\"sleep\":600000}')"));
+        Poll.until(LONG, "the slow jobs to run", () -> runs() >= WORKERS + 1, () -> db.statusCounts() + node.tail());
+
+        long t0 = System.nanoTime();
+        node.signal("TERM");
+        int exit = node.awaitExit(Duration.ofSeconds(30));
+        Duration took = Duration.ofNanos(System.nanoTime() - t0);
+
+        assertThat(exit).as("exit code after SIGTERM").isIn(0, 143);
+        assertThat(took).isLessThan(Duration.ofSeconds(2 + 15));
+        assertThat(db.status(quick)).isEqualTo("done");
+        for (long id : slow) {
+            assertThat(db.job(id)).as("job " + id).containsEntry("status", "ready").containsEntry("attempts", 0);
+        }
+        assertThat(node.output()).contains("stopping: no new claims").contains("interrupting").doesNotContain("Exception in thread");
+        assertThat(db.count("SELECT COUNT(*) FROM quarry_leases WHERE holder IS NOT NULL")).as("lease released").isZero();
+    }
+}
