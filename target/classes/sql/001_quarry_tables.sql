@@ -54,6 +54,8 @@ CREATE TABLE quarry_leases (
   epoch        BIGINT        NOT NULL DEFAULT 0,
   acquired_at  DATETIME(6)   NULL DEFAULT NULL,
   expires_at   DATETIME(6)   NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+  -- 1: the queue is paused; its drains claim nothing (running jobs finish).
+  paused       TINYINT(1)    NOT NULL DEFAULT 0,
   PRIMARY KEY (queue)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 

@@ -32,7 +32,8 @@ public final class JobQueue {
 
     /**
      * Claims up to {@code limit} due jobs of the lease's queue, in priority, run_at, id order, in
-     * one transaction that first renews the lease: a drain whose lease was taken over claims nothing.
+     * one transaction that first renews the lease: a drain whose lease was taken over claims nothing,
+     * and neither does one whose queue is paused.
      * SKIP LOCKED passes over rows another transaction holds instead of waiting for them.
      *
      * @throws LeaseLostException when the lease is no longer this drain's
@@ -40,7 +41,7 @@ public final class JobQueue {
     public List<ClaimedJob> claim(Lease lease, Duration leaseDuration, int limit, int defaultMaxAttempts, int payloadMaxBytes) {
         long token = ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
         return tx.inTransaction("claim from queue " + lease.queue(), c -> {
-            LeaseStore.renew(c, lease, leaseDuration);
+            if (LeaseStore.renew(c, lease, leaseDuration)) return List.of(); // paused
             List<Long> ids = new ArrayList<>(limit);
             try (PreparedStatement sel = c.prepareStatement(
                     "SELECT id FROM quarry_jobs WHERE queue = ? AND status = 'ready' AND run_at <= NOW(6)"

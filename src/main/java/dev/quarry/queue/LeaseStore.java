@@ -84,9 +84,10 @@ public final class LeaseStore {
     /**
      * Extends the lease inside {@code c}'s transaction; the row stays locked until it commits.
      *
+     * @return whether the queue is paused
      * @throws LeaseLostException when another drain has taken the lease over
      */
-    static void renew(Connection c, Lease lease, Duration duration) throws SQLException {
+    static boolean renew(Connection c, Lease lease, Duration duration) throws SQLException {
         try (PreparedStatement upd = c.prepareStatement(
                 "UPDATE quarry_leases SET expires_at = NOW(6) + INTERVAL ? MICROSECOND WHERE queue = ? AND holder = ? AND epoch = ?")) {
             upd.setLong(1, duration.toNanos() / 1000);
@@ -95,6 +96,12 @@ public final class LeaseStore {
             upd.setLong(4, lease.epoch());
             if (upd.executeUpdate() != 1) {
                 throw new LeaseLostException(lease);
+            }
+        }
+        try (PreparedStatement sel = c.prepareStatement("SELECT paused FROM quarry_leases WHERE queue = ?")) {
+            sel.setString(1, lease.queue());
+            try (ResultSet rs = sel.executeQuery()) {
+                return rs.next() && rs.getBoolean(1);
             }
         }
     }

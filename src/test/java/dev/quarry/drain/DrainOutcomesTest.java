@@ -221,4 +221,16 @@ class DrainOutcomesTest {
         assertThat(db.count("SELECT COUNT(*) FROM quarry_jobs WHERE id = ? AND finished_at >= started_at"
                 + " AND started_at >= created_at AND finished_at <= NOW(6)", id)).isEqualTo(1);
     }
+
+    @Test
+    void a_paused_queue_is_not_drained_until_it_is_resumed() {
+        db.exec("INSERT INTO quarry_leases (queue, paused) VALUES ('default', 1)");
+        long id = db.insertJob("echo", "x");
+        DrainSummary paused = rt.drainUntilIdle();
+        assertThat(paused.claimed()).isZero();
+        assertThat(db.status(id)).isEqualTo("ready");
+        db.exec("UPDATE quarry_leases SET paused = 0 WHERE queue = 'default'");
+        rt.drainUntilIdle();
+        assertThat(db.status(id)).isEqualTo("done");
+    }
 }
