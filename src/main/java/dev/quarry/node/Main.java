@@ -53,9 +53,9 @@ public final class Main {
         node.awaitStopped();
     }
 
+    /** One line on stderr (bin/start sends it to the log file too), then exit. */
     private static void fail(Logger log, String message, int code) {
-        log.error(message);
-        System.err.println("quarry: " + message);
+        System.err.println("quarry: " + message.replace('\n', ' '));
         ((LoggerContext) LoggerFactory.getILoggerFactory()).stop();
         System.exit(code);
     }
