@@ -1,0 +1,32 @@
+# Shared by the bin/ scripts: where Quarry lives, building it once, the class path.
+# Sourced, not run.
+
+QUARRY_HOME="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+# Builds the classes and target/classpath.txt if they are missing or older than the sources.
+quarry_ensure_built() {
+  local stamp="$QUARRY_HOME/target/classpath.txt"
+  if [[ ! -f "$stamp" || ! -d "$QUARRY_HOME/target/classes" ]] \
+     || [[ -n "$(find "$QUARRY_HOME/src/main" "$QUARRY_HOME/pom.xml" "$QUARRY_HOME/sql" -newer "$stamp" -print -quit 2>/dev/null)" ]]; then
+    echo "building Quarry (mvn -q -DskipTests compile)..." >&2
+    (cd "$QUARRY_HOME" && mvn -q -B -DskipTests compile) >&2 || { echo "quarry: the build failed" >&2; exit 1; }
+    touch "$stamp"
+  fi
+}
+
+# The node's class path: Quarry's classes, its dependencies, and any jar dropped into lib/
+# (Java handlers named in handler.TYPE.class).
+quarry_classpath() {
+  local cp="$QUARRY_HOME/target/classes:$(cat "$QUARRY_HOME/target/classpath.txt")"
+  if compgen -G "$QUARRY_HOME/lib/*.jar" > /dev/null; then cp="$cp:$QUARRY_HOME/lib/*"; fi
+  printf '%s' "$cp"
+}
+
+# Whether the pid in FILE names a live process; prints the pid when it does.
+quarry_live_pid() {
+  local file="$1" pid
+  [[ -f "$file" ]] || return 1
+  pid="$(tr -dc '0-9' < "$file")"
+  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null && { printf '%s' "$pid"; return 0; }
+  return 1
+}
