@@ -17,12 +17,11 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * A fresh database on the test server, with the Quartz and Quarry tables built from the same
- * scripts a DBA runs; dropped on close. The server is {@code QUARRY_TEST_DB_URL} (default
- * {@code jdbc:mariadb://127.0.0.1:3306/}), as {@code QUARRY_TEST_DB_USER} (default root) with
- * {@code QUARRY_TEST_DB_PASSWORD} (default empty).
+ * scripts a DBA runs; dropped on close. The server is the one {@link TestServer} finds, as
+ * {@code QUARRY_TEST_DB_USER} (default root) with {@code QUARRY_TEST_DB_PASSWORD} (default empty).
  */
 public final class TestDatabase implements AutoCloseable {
-    public static final String SERVER_URL = System.getenv().getOrDefault("QUARRY_TEST_DB_URL", "jdbc:mariadb://127.0.0.1:3306/");
+    public static final String SERVER_URL = TestServer.url();
     public static final String USER = System.getenv().getOrDefault("QUARRY_TEST_DB_USER", "root");
     public static final String PASSWORD = System.getenv().getOrDefault("QUARRY_TEST_DB_PASSWORD", "");
 
