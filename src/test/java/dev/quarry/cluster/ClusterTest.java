@@ -209,4 +209,18 @@ class ClusterTest {
         assertThat(node.output()).contains("stopping: no new claims").contains("interrupting").doesNotContain("Exception in thread");
         assertThat(db.count("SELECT COUNT(*) FROM quarry_leases WHERE holder IS NOT NULL")).as("lease released").isZero();
     }
+
+    @Test
+    void a_node_that_joins_while_a_backlog_waits_drains_it_at_once_not_at_the_next_fire() {
+        db = TestDatabase.create("kick").withRunLog();
+        db.insertJobs(200, "default", "record");
+        // The drain's schedule fires once an hour, at minute 0: only the start-up kick can explain prompt work.
+        Path config = TestConfig.write(work.resolve("config"), config("default").replace("0/10 * * * * ?", "0 0 * * * ?"));
+        NodeProcess node = start("n1", config, Map.of());
+        node.instanceId(LONG);
+        long t0 = System.nanoTime();
+        awaitAllDone(200, Duration.ofSeconds(30));
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(30));
+        assertThat(runs()).isEqualTo(200);
+    }
 }
