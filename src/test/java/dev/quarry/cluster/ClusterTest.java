@@ -223,4 +223,18 @@ class ClusterTest {
         assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(30));
         assertThat(runs()).isEqualTo(200);
     }
+
+    @Test
+    void a_job_longer_than_the_lease_and_the_check_in_grace_keeps_its_claim_on_a_healthy_node() {
+        db = TestDatabase.create("longjob").withTransitionAudit().withRunLog();
+        Path config = TestConfig.write(work.resolve("config"), config("default"));
+        start("n1", config, Map.of()).instanceId(LONG);
+        start("n2", config, Map.of()).instanceId(LONG);
+        // 20 s: more than lease.duration (6 s), Quartz's failover (1 s + 7.5 s) and two drain budgets (10 s)
+        long id = db.insert("INSERT INTO quarry_jobs (type, payload) VALUES ('record', '{\"sleep\":20000}')");
+        Poll.until(LONG, "the long job to finish", () -> "done".equals(db.status(id)), () -> db.job(id).toString());
+        assertThat(db.job(id)).containsEntry("attempts", 1).containsEntry("last_error", null);
+        assertThat(runs()).isEqualTo(1);
+        assertThat(db.count("SELECT COUNT(*) FROM test_transitions WHERE job_id = ?", id)).as("ready→running→done only").isEqualTo(2);
+    }
 }
