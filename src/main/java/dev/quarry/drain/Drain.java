@@ -305,8 +305,9 @@ public final class Drain {
             ok = rt.jobs.giveBack(job, g.delay(), g.note());
             if (ok) {
                 givenBack++;
+                String reason = NOT_STARTED.equals(failure(f.outcome())) ? "not started, lease unconfirmed" : g.reason();
                 log.info("job {} given back ({}, attempt {}/{}, {}) after {} ms, due in {}, the attempt does not count{}", job.id(), type,
-                        job.attempt(), job.maxAttempts(), g.reason(), millis(f), Durations.format(g.delay()),
+                        job.attempt(), job.maxAttempts(), reason, millis(f), Durations.format(g.delay()),
                         g.note() == null ? "" : ": " + Text.oneLine(g.note(), 500));
             }
         } else {
@@ -458,6 +459,10 @@ public final class Drain {
 
     private static long millis(Finished f) {
         return f.nanos() / 1_000_000;
+    }
+
+    private static String failure(Outcome o) {
+        return o instanceof Outcome.Failed f ? f.error() : null;
     }
 
     private static String outcomeName(Outcome o) {

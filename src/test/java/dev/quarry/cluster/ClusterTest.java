@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.quarry.testing.NodeProcess;
 import dev.quarry.testing.Poll;
+import dev.quarry.testing.TcpProxy;
 import dev.quarry.testing.TestConfig;
 import dev.quarry.testing.TestDatabase;
 import java.nio.file.Path;
@@ -236,5 +237,34 @@ class ClusterTest {
         assertThat(db.job(id)).containsEntry("attempts", 1).containsEntry("last_error", null);
         assertThat(runs()).isEqualTo(1);
         assertThat(db.count("SELECT COUNT(*) FROM test_transitions WHERE job_id = ?", id)).as("ready→running→done only").isEqualTo(2);
+    }
+
+    @Test
+    void nodes_ride_out_a_thirty_second_database_outage_and_lose_nothing() throws Exception {
+        db = TestDatabase.create("outage").withTransitionAudit().withRunLog();
+        db.insertJobs(3000, "default", "record");
+        Path config = TestConfig.write(work.resolve("config"), config("default"));
+        java.net.URI server = java.net.URI.create(TestDatabase.SERVER_URL.substring("jdbc:".length()));
+        try (TcpProxy proxy = new TcpProxy(server.getHost(), server.getPort())) {
+            Map<String, String> env = Map.of("QUARRY_DB_URL", proxy.url(db.name()), "QUARRY_TEST_JOB_MILLIS", "5");
+            start("n1", config, env).instanceId(LONG);
+            start("n2", config, env).instanceId(LONG);
+            Poll.until(LONG, "work under way", () -> runs() > 300);
+            proxy.cut();
+            long t0 = System.nanoTime();
+            Poll.until(Duration.ofSeconds(40), "the outage to last 30 s", () -> System.nanoTime() - t0 > 30_000_000_000L);
+            long doneDuringOutage = db.count("SELECT COUNT(*) FROM quarry_jobs WHERE status = 'done'");
+            assertThat(nodes).allMatch(NodeProcess::alive);
+            proxy.heal();
+            awaitAllDone(3000, LONG);
+            assertThat(doneDuringOutage).isLessThan(3000);
+        }
+        assertThat(nodes).as("no node exits over an outage").allMatch(NodeProcess::alive);
+        assertThat(finalizedTwice()).isZero();
+        assertThat(claimsOutOfEpochOrder("default")).isZero();
+        long duplicates = runs() - db.count("SELECT COUNT(DISTINCT job_id) FROM test_runs");
+        assertThat(duplicates).isLessThanOrEqualTo(2L * (WORKERS + BATCH));
+        assertThat(nodes.stream().map(NodeProcess::output).anyMatch(o -> o.contains("database trouble in drain of queue default")))
+                .as("a drain said it lost the database").isTrue();
     }
 }
