@@ -24,6 +24,11 @@ public final class JobQueue {
     /** last_error is TEXT (64 KiB); keep well inside it even with 4-byte characters. */
     public static final int MAX_ERROR_CHARS = 8000;
 
+    /** The claim's locking read; parameters: payload limit, default max attempts, queue, batch size. */
+    static final String CLAIM_SQL = "SELECT id, type, IF(LENGTH(payload) <= ?, payload, NULL), LENGTH(payload), attempts,"
+            + " COALESCE(max_attempts, ?) FROM quarry_jobs WHERE queue = ? AND status = 'ready' AND run_at <= NOW(6)"
+            + " ORDER BY priority, run_at, id LIMIT ? FOR UPDATE SKIP LOCKED";
+
     private final Transactions tx;
 
     public JobQueue(Transactions tx) {
@@ -42,17 +47,23 @@ public final class JobQueue {
         long token = ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
         return tx.inTransaction("claim from queue " + lease.queue(), c -> {
             if (LeaseStore.renew(c, lease, leaseDuration)) return List.of(); // paused
-            List<Long> ids = new ArrayList<>(limit);
-            try (PreparedStatement sel = c.prepareStatement(
-                    "SELECT id FROM quarry_jobs WHERE queue = ? AND status = 'ready' AND run_at <= NOW(6)"
-                            + " ORDER BY priority, run_at, id LIMIT ? FOR UPDATE SKIP LOCKED")) {
-                sel.setString(1, lease.queue());
-                sel.setInt(2, limit);
+            // One locking read takes the rows and everything the workers need; the claim
+            // index serves the WHERE and the ORDER BY, the selected columns come from the rows.
+            List<ClaimedJob> jobs = new ArrayList<>(limit);
+            try (PreparedStatement sel = c.prepareStatement(CLAIM_SQL)) {
+                sel.setInt(1, payloadMaxBytes);
+                sel.setInt(2, defaultMaxAttempts);
+                sel.setString(3, lease.queue());
+                sel.setInt(4, limit);
                 try (ResultSet rs = sel.executeQuery()) {
-                    while (rs.next()) ids.add(rs.getLong(1));
+                    while (rs.next()) {
+                        jobs.add(new ClaimedJob(rs.getLong(1), lease.queue(), rs.getString(2), rs.getString(3), rs.getLong(4),
+                                rs.getInt(5) + 1, rs.getInt(6), token));
+                    }
                 }
             }
-            if (ids.isEmpty()) return List.of();
+            if (jobs.isEmpty()) return List.of();
+            List<Long> ids = jobs.stream().map(ClaimedJob::id).toList();
             try (PreparedStatement upd = c.prepareStatement(
                     "UPDATE quarry_jobs SET status = 'running', attempts = attempts + 1, claim_token = ?, claimed_by = ?,"
                             + " lease_epoch = ?, started_at = NOW(6) WHERE status = 'ready' AND id IN (" + marks(ids.size()) + ")")) {
@@ -63,21 +74,6 @@ public final class JobQueue {
                 int n = upd.executeUpdate();
                 if (n != ids.size()) {
                     throw new SQLException("claimed " + ids.size() + " locked rows but updated " + n);
-                }
-            }
-            List<ClaimedJob> jobs = new ArrayList<>(ids.size());
-            try (PreparedStatement sel = c.prepareStatement(
-                    "SELECT id, type, IF(LENGTH(payload) <= ?, payload, NULL), LENGTH(payload), attempts,"
-                            + " COALESCE(max_attempts, ?) FROM quarry_jobs WHERE id IN (" + marks(ids.size()) + ")"
-                            + " ORDER BY priority, run_at, id")) {
-                sel.setInt(1, payloadMaxBytes);
-                sel.setInt(2, defaultMaxAttempts);
-                bindIds(sel, 3, ids);
-                try (ResultSet rs = sel.executeQuery()) {
-                    while (rs.next()) {
-                        jobs.add(new ClaimedJob(rs.getLong(1), lease.queue(), rs.getString(2), rs.getString(3), rs.getLong(4),
-                                rs.getInt(5), rs.getInt(6), token));
-                    }
                 }
             }
             return jobs;

@@ -83,26 +83,25 @@ public final class LeaseStore {
 
     /**
      * Extends the lease inside {@code c}'s transaction; the row stays locked until it commits.
+     * The common case (held, not paused) is one statement.
      *
      * @return whether the queue is paused
      * @throws LeaseLostException when another drain has taken the lease over
      */
     static boolean renew(Connection c, Lease lease, Duration duration) throws SQLException {
-        try (PreparedStatement upd = c.prepareStatement(
-                "UPDATE quarry_leases SET expires_at = NOW(6) + INTERVAL ? MICROSECOND WHERE queue = ? AND holder = ? AND epoch = ?")) {
+        if (extend(c, lease, duration, " AND paused = 0") == 1) return false;
+        if (extend(c, lease, duration, "") == 1) return true;
+        throw new LeaseLostException(lease);
+    }
+
+    private static int extend(Connection c, Lease lease, Duration duration, String condition) throws SQLException {
+        try (PreparedStatement upd = c.prepareStatement("UPDATE quarry_leases SET expires_at = NOW(6) + INTERVAL ? MICROSECOND"
+                + " WHERE queue = ? AND holder = ? AND epoch = ?" + condition)) {
             upd.setLong(1, duration.toNanos() / 1000);
             upd.setString(2, lease.queue());
             upd.setString(3, lease.holder());
             upd.setLong(4, lease.epoch());
-            if (upd.executeUpdate() != 1) {
-                throw new LeaseLostException(lease);
-            }
-        }
-        try (PreparedStatement sel = c.prepareStatement("SELECT paused FROM quarry_leases WHERE queue = ?")) {
-            sel.setString(1, lease.queue());
-            try (ResultSet rs = sel.executeQuery()) {
-                return rs.next() && rs.getBoolean(1);
-            }
+            return upd.executeUpdate();
         }
     }
 
