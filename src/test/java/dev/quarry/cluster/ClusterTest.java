@@ -267,4 +267,36 @@ class ClusterTest {
         assertThat(nodes.stream().map(NodeProcess::output).anyMatch(o -> o.contains("database trouble in drain of queue default")))
                 .as("a drain said it lost the database").isTrue();
     }
+
+    @Test
+    void producers_inserting_at_full_speed_while_nodes_drain_lose_nothing_and_double_nothing() throws Exception {
+        db = TestDatabase.create("contention").withTransitionAudit().withRunLog();
+        Path config = TestConfig.write(work.resolve("config"), config("default"));
+        start("n1", config, Map.of()).instanceId(LONG);
+        start("n2", config, Map.of()).instanceId(LONG);
+        int producers = 3;
+        int each = 2000;
+        List<Thread> threads = new ArrayList<>();
+        List<Throwable> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
+        for (int p = 0; p < producers; p++) {
+            Thread t = new Thread(() -> {
+                // a producer's own connection, at MariaDB's default REPEATABLE READ, one row per transaction
+                try (var c = java.sql.DriverManager.getConnection(db.url(), TestDatabase.USER, TestDatabase.PASSWORD);
+                     var ps = c.prepareStatement("INSERT INTO quarry_jobs (type, payload) VALUES ('record', '{}')")) {
+                    for (int i = 0; i < each; i++) ps.executeUpdate();
+                } catch (Throwable e) {
+                    errors.add(e);
+                }
+            });
+            t.start();
+            threads.add(t);
+        }
+        for (Thread t : threads) t.join(120_000);
+        assertThat(errors).isEmpty();
+        awaitAllDone(producers * each, LONG);
+        assertThat(runs()).isEqualTo(producers * each);
+        assertThat(db.count("SELECT COUNT(DISTINCT job_id) FROM test_runs")).isEqualTo(producers * each);
+        assertThat(finalizedTwice()).isZero();
+        assertThat(claimsOutOfEpochOrder("default")).isZero();
+    }
 }
