@@ -26,6 +26,10 @@ final class ConnectionPool {
         hc.setConnectionTimeout(5_000);
         hc.setValidationTimeout(3_000);
         hc.setInitializationFailTimeout(1);
+        // A partition that drops packets would leave a statement waiting for ever (the driver's
+        // default); no statement of Quarry's or Quartz's takes a minute, and lock waits end sooner.
+        if (!db.url().contains("socketTimeout")) hc.addDataSourceProperty("socketTimeout", "60000");
+        if (!db.url().contains("sessionVariables")) hc.addDataSourceProperty("sessionVariables", "innodb_lock_wait_timeout=20");
         try {
             return new HikariDataSource(hc);
         } catch (HikariPool.PoolInitializationException e) {
