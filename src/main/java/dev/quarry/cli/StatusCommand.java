@@ -1,0 +1,112 @@
+package dev.quarry.cli;
+
+import dev.quarry.client.ClusterStatus;
+import dev.quarry.client.NodeStatus;
+import dev.quarry.client.QueueStatus;
+import dev.quarry.config.QueueConfig;
+import dev.quarry.queue.JobState;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code quarry status}: the nodes Quartz sees and every queue's state. */
+@Command(name = "status",
+        description = {"Show the cluster's nodes and queues.",
+                "Nodes: each one's last check-in and whether it counts as alive (checked in within its interval plus 7.5 s). "
+                        + "Queues: jobs by status, how long the oldest due job has waited, jobs done and dead in the last minute "
+                        + "and hour, which node's drain holds the lease, and whether the queue is paused. Ages use the database's "
+                        + "clock. Queues with rows that this config does not list are flagged: no node with this config drains them."},
+        footer = {"", "Examples:", "  quarry status", "  quarry status --json | jq '.queues[] | select(.counts.dead > 0)'"})
+final class StatusCommand extends CliCommand {
+    static final String NOT_SERVED = "not served by this config";
+
+    @Option(names = "--json", description = "Print one JSON document instead of tables.")
+    boolean json;
+
+    @Override
+    int execute(QuarryCli cli) {
+        List<String> configured = cli.config().queues().stream().map(QueueConfig::name).toList();
+        ClusterStatus status = cli.admin().status(configured);
+        if (json) {
+            out().println(Json.write(document(status, configured)));
+        } else {
+            print(status);
+        }
+        return QuarryCli.OK;
+    }
+
+    private void print(ClusterStatus s) {
+        out().println("database time " + Formats.time(s.databaseTime()) + ", scheduler " + Formats.line(s.scheduler(), 80));
+        out().println();
+        if (s.nodes().isEmpty()) {
+            out().println("no nodes have checked in under scheduler name '" + Formats.line(s.scheduler(), 80) + "'");
+        } else {
+            Table nodes = new Table("NODE", "LAST CHECK-IN", "INTERVAL", "ALIVE");
+            for (NodeStatus n : s.nodes()) {
+                nodes.add(n.instance(), Formats.age(n.checkinAgeMillis()) + " ago", Formats.age(n.checkinIntervalMillis()),
+                        n.alive() ? "yes" : "no (silent longer than interval + 7.5s)");
+            }
+            nodes.print(out());
+        }
+        out().println();
+        Table queues = new Table("QUEUE", "READY", "RUNNING", "DONE", "DEAD", "CANCELLED", "OLDEST DUE", "DONE 1M", "DONE 1H",
+                "DEAD 1M", "DEAD 1H", "LEASE", "PAUSED", "NOTE");
+        for (QueueStatus q : s.queues()) {
+            Map<JobState, Long> c = q.counts();
+            queues.add(q.name(), c.get(JobState.READY), c.get(JobState.RUNNING), c.get(JobState.DONE), c.get(JobState.DEAD),
+                    c.get(JobState.CANCELLED), q.oldestDueMillis() == null ? "-" : Formats.age(q.oldestDueMillis()),
+                    q.doneLastMinute(), q.doneLastHour(), q.deadLastMinute(), q.deadLastHour(),
+                    q.leaseHolder() == null ? "-" : q.leaseHolder() + " (epoch " + q.leaseEpoch() + ")",
+                    q.paused() ? "yes" : "no", q.configured() ? "" : NOT_SERVED);
+        }
+        queues.print(out());
+    }
+
+    private static Map<String, Object> document(ClusterStatus s, List<String> configured) {
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("database_time", s.databaseTime());
+        doc.put("scheduler", s.scheduler());
+        doc.put("configured_queues", configured);
+        List<Object> nodes = new ArrayList<>();
+        for (NodeStatus n : s.nodes()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("instance", n.instance());
+            m.put("last_checkin_epoch_ms", n.lastCheckinMillis());
+            m.put("checkin_age_ms", n.checkinAgeMillis());
+            m.put("checkin_interval_ms", n.checkinIntervalMillis());
+            m.put("alive", n.alive());
+            nodes.add(m);
+        }
+        doc.put("nodes", nodes);
+        List<Object> queues = new ArrayList<>();
+        for (QueueStatus q : s.queues()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("name", q.name());
+            m.put("configured", q.configured());
+            Map<String, Object> counts = new LinkedHashMap<>();
+            for (JobState st : JobState.values()) counts.put(st.sql(), q.counts().get(st));
+            m.put("counts", counts);
+            m.put("oldest_due_age_ms", q.oldestDueMillis());
+            m.put("done_last_minute", q.doneLastMinute());
+            m.put("done_last_hour", q.doneLastHour());
+            m.put("dead_last_minute", q.deadLastMinute());
+            m.put("dead_last_hour", q.deadLastHour());
+            Map<String, Object> lease = null;
+            if (q.leaseHolder() != null) {
+                lease = new LinkedHashMap<>();
+                lease.put("holder", q.leaseHolder());
+                lease.put("epoch", q.leaseEpoch());
+                lease.put("expires_in_ms", q.leaseExpiresInMillis());
+            }
+            m.put("lease", lease);
+            m.put("paused", q.paused());
+            if (!q.configured()) m.put("note", NOT_SERVED);
+            queues.add(m);
+        }
+        doc.put("queues", queues);
+        return doc;
+    }
+}

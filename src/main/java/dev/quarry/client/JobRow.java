@@ -1,0 +1,19 @@
+package dev.quarry.client;
+
+import dev.quarry.queue.JobState;
+import java.time.LocalDateTime;
+
+/**
+ * One row of {@code quarry_jobs}, every column (less the generated {@code active_unique_key}).
+ * Times are the database's local time ({@code DATETIME(6)}, the clock of {@code NOW(6)}), not
+ * converted to this machine's zone.
+ *
+ * @param maxAttempts       null: the node's retry.max-attempts applies
+ * @param runAtFromNowMillis run_at minus the database's NOW(6) when read: positive while the job waits
+ * @param claimToken        null unless running
+ */
+public record JobRow(long id, String queue, String type, String payload, int priority, LocalDateTime runAt, Integer maxAttempts,
+                     String uniqueKey, JobState status, int attempts, String lastError, LocalDateTime createdAt,
+                     LocalDateTime startedAt, LocalDateTime finishedAt, Long claimToken, String claimedBy, Long leaseEpoch,
+                     long runAtFromNowMillis) {
+}

@@ -1,0 +1,142 @@
+package dev.quarry.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.quarry.testing.TestDatabase;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** {@code quarry status}: nodes from Quartz's table, queues from Quarry's, by the database's clock. */
+class StatusCommandTest {
+    /** Row data a producer may write: quotes, backslashes, control characters and an ANSI escape. */
+    private static final String ODD_QUEUE = "we\"ird\\q\u0001\u001b[31m\t";
+    private static TestDatabase db;
+
+    @BeforeAll
+    static void createDatabase() {
+        db = TestDatabase.create("cli_status");
+    }
+
+    @AfterAll
+    static void dropDatabase() {
+        db.close();
+    }
+
+    @BeforeEach
+    void cluster() {
+        db.exec("DELETE FROM quarry_jobs");
+        db.exec("DELETE FROM quarry_leases");
+        db.exec("DELETE FROM QRTZ_SCHEDULER_STATE");
+        // node-a checked in just now by the database's clock; node-b a minute ago, past interval + 7.5 s.
+        db.exec("INSERT INTO QRTZ_SCHEDULER_STATE (SCHED_NAME, INSTANCE_NAME, LAST_CHECKIN_TIME, CHECKIN_INTERVAL)"
+                + " VALUES ('quarry', 'node-a', CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED), 7500),"
+                + " ('quarry', 'node-b', CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED) - 60000, 7500),"
+                + " ('other-cluster', 'node-z', CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED), 7500)");
+        // default: 2 ready and due (the oldest 90 s overdue), 1 delayed, 1 running, 3 done just now, 1 dead 10 minutes ago.
+        db.exec("INSERT INTO quarry_jobs (type, run_at) VALUES ('noop', NOW(6) - INTERVAL 90 SECOND), ('noop', NOW(6)),"
+                + " ('noop', NOW(6) + INTERVAL 1 HOUR)");
+        db.exec("INSERT INTO quarry_jobs (type, status, claim_token, claimed_by, attempts) VALUES ('noop', 'running', 7, 'node-a', 1)");
+        db.exec("INSERT INTO quarry_jobs (type, status, finished_at) VALUES ('noop', 'done', NOW(6)), ('noop', 'done', NOW(6)),"
+                + " ('noop', 'done', NOW(6) - INTERVAL 2 HOUR), ('noop', 'dead', NOW(6) - INTERVAL 10 MINUTE)");
+        db.exec("INSERT INTO quarry_leases (queue, holder, epoch, acquired_at, expires_at) VALUES ('default', 'node-a', 3, NOW(6),"
+                + " NOW(6) + INTERVAL 30 SECOND)");
+        // legacy: rows, but no configured queue serves it; paused too.
+        db.exec("INSERT INTO quarry_jobs (queue, type) VALUES ('legacy', 'noop'), ('legacy', 'noop')");
+        db.exec("INSERT INTO quarry_leases (queue, holder, epoch, expires_at, paused) VALUES ('legacy', 'node-b', 9, NOW(6) - INTERVAL 1 MINUTE, 1)");
+    }
+
+    @Test
+    void status_shows_nodes_alive_by_database_time_and_each_queues_state_in_aligned_tables() {
+        Cli.Result r = Cli.run(Cli.config(db, "default,video"), db.dataSource(), "", "status");
+        assertThat(r.exit()).as(r.toString()).isZero();
+        List<String> lines = r.out().lines().toList();
+        assertThat(line(lines, "node-a")).matches("node-a\\s+\\d+ms ago\\s+7\\.5s\\s+yes|node-a\\s+[\\d.]+s ago\\s+7\\.5s\\s+yes");
+        assertThat(line(lines, "node-b")).contains("no (silent");
+        assertThat(r.out()).doesNotContain("node-z");
+
+        String header = line(lines, "QUEUE");
+        String def = line(lines, "default ");
+        assertThat(cell(header, def, "READY")).isEqualTo("3");
+        assertThat(cell(header, def, "RUNNING")).isEqualTo("1");
+        assertThat(cell(header, def, "DONE")).isEqualTo("3");
+        assertThat(cell(header, def, "DEAD")).isEqualTo("1");
+        assertThat(cell(header, def, "OLDEST DUE")).startsWith("1m 3");
+        assertThat(cell(header, def, "DONE 1M")).isEqualTo("2");
+        assertThat(cell(header, def, "DONE 1H")).isEqualTo("2");
+        assertThat(cell(header, def, "DEAD 1M")).isEqualTo("0");
+        assertThat(cell(header, def, "DEAD 1H")).isEqualTo("1");
+        assertThat(def).contains("node-a (epoch 3)");
+        assertThat(line(lines, "video ")).doesNotContain("not served");
+        String legacy = line(lines, "legacy ");
+        assertThat(legacy).contains(StatusCommand.NOT_SERVED);
+        assertThat(cell(header, legacy, "PAUSED")).isEqualTo("yes");
+        assertThat(cell(header, legacy, "LEASE")).isEqualTo("-"); // expired: nobody holds it
+        assertThat(header.indexOf("READY")).isEqualTo(def.indexOf(cell(header, def, "READY")));
+    }
+
+    @Test
+    void status_json_is_one_document_that_flags_queues_this_config_does_not_serve() {
+        db.exec("INSERT INTO quarry_jobs (queue, type) VALUES (?, 'noop')", ODD_QUEUE);
+        Cli.Result r = Cli.run(Cli.config(db, "default,video"), db.dataSource(), "", "status", "--json");
+        assertThat(r.exit()).as(r.toString()).isZero();
+        assertThat(r.out().strip()).doesNotContain("\n").doesNotContain("\u001b");
+
+        @SuppressWarnings("unchecked")
+        Map<String, Object> doc = (Map<String, Object>) JsonReader.parse(r.out());
+        assertThat(doc).containsEntry("scheduler", "quarry").containsEntry("configured_queues", List.of("default", "video"));
+        List<Map<String, Object>> nodes = list(doc.get("nodes"));
+        assertThat(nodes).extracting(n -> n.get("instance") + "=" + n.get("alive")).containsExactly("node-a=true", "node-b=false");
+
+        List<Map<String, Object>> queues = list(doc.get("queues"));
+        assertThat(queues).extracting(q -> q.get("name")).containsExactly("default", "video", "legacy", ODD_QUEUE);
+        Map<String, Object> def = queues.get(0);
+        assertThat(def).containsEntry("configured", true).containsEntry("paused", false).containsEntry("done_last_minute", 2L)
+                .containsEntry("dead_last_hour", 1L).doesNotContainKey("note");
+        assertThat(def.get("counts")).isEqualTo(Map.of("ready", 3L, "running", 1L, "done", 3L, "dead", 1L, "cancelled", 0L));
+        assertThat((Long) def.get("oldest_due_age_ms")).isBetween(90_000L, 150_000L);
+        assertThat(def.get("lease")).asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.MAP)
+                .containsEntry("holder", "node-a").containsEntry("epoch", 3L);
+        assertThat(queues.get(1)).containsEntry("configured", true).containsEntry("lease", null).containsEntry("oldest_due_age_ms", null);
+        assertThat(queues.get(2)).containsEntry("configured", false).containsEntry("note", StatusCommand.NOT_SERVED).containsEntry("paused", true);
+        assertThat(queues.get(3)).containsEntry("configured", false).containsEntry("note", StatusCommand.NOT_SERVED);
+    }
+
+    @Test
+    void row_text_cannot_forge_lines_or_colour_the_terminal_in_human_output() {
+        db.exec("INSERT INTO quarry_jobs (queue, type) VALUES (?, 'noop')", ODD_QUEUE);
+        Cli.Result r = Cli.run(db, "", "status");
+        assertThat(r.exit()).as(r.toString()).isZero();
+        assertThat(r.out()).doesNotContain("\u001b").doesNotContain("\u0001").contains("we\"ird\\q\\x01\\x1b[31m\\t");
+    }
+
+    @Test
+    void status_with_no_nodes_says_so() {
+        db.exec("DELETE FROM QRTZ_SCHEDULER_STATE");
+        Cli.Result r = Cli.run(db, "", "status");
+        assertThat(r.exit()).as(r.toString()).isZero();
+        assertThat(r.out()).contains("no nodes have checked in under scheduler name 'quarry'");
+    }
+
+    private static String line(List<String> lines, String start) {
+        return lines.stream().filter(l -> l.startsWith(start)).findFirst()
+                .orElseThrow(() -> new AssertionError("no line starting with '" + start + "' in:\n" + String.join("\n", lines)));
+    }
+
+    /** The cell of {@code row} under {@code column} of an aligned table. */
+    private static String cell(String header, String row, String column) {
+        int from = header.indexOf(column + "  ") >= 0 ? header.indexOf(column + "  ") : header.indexOf(column);
+        int next = from + column.length();
+        while (next < header.length() && header.charAt(next) == ' ') next++;
+        String end = next >= header.length() ? row.substring(Math.min(from, row.length())) : row.substring(from, Math.min(next, row.length()));
+        return end.strip();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> list(Object o) {
+        return (List<Map<String, Object>>) o;
+    }
+}
