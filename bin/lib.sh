@@ -30,3 +30,13 @@ quarry_live_pid() {
   [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null && { printf '%s' "$pid"; return 0; }
   return 1
 }
+
+# With no QUARRY_DB_URL, points the tools at the embedded MariaDB of this folder when it runs.
+quarry_use_running_embedded() {
+  if [[ -z "${QUARRY_DB_URL:-}" && -f "$QUARRY_HOME/run/embedded-db.port" ]] \
+     && quarry_live_pid "$QUARRY_HOME/run/embedded-db.pid" > /dev/null; then
+    export QUARRY_DB_URL="jdbc:mariadb://127.0.0.1:$(tr -dc 0-9 < "$QUARRY_HOME/run/embedded-db.port")/quarry"
+    export QUARRY_DB_USER=root QUARRY_DB_PASSWORD=""
+    unset QUARRY_DB_PASSWORD_FILE
+  fi
+}

@@ -105,16 +105,24 @@ class ScriptsTest {
         assertThat(again.exit()).isEqualTo(1);
         assertThat(again.out()).contains("node 'a' is already running (pid ");
 
+        Result enqueued = run("bin/quarry", "enqueue", "noop", "{\"hello\":1}");
+        assertThat(enqueued.exit()).as(enqueued.out()).isZero();
+        long id = Long.parseLong(enqueued.out().strip());
         try (Connection c = embedded(); Statement st = c.createStatement()) {
-            st.executeUpdate("INSERT INTO quarry_jobs (type, payload) VALUES ('noop', '{\"hello\":1}')");
+            st.executeUpdate("INSERT INTO quarry_jobs (type, payload) VALUES ('noop', 'from SQL')");
         }
-        Poll.until(Duration.ofSeconds(60), "the job to be done", () -> {
+        Poll.until(Duration.ofSeconds(60), "both jobs to be done", () -> {
             try {
-                return count("SELECT COUNT(*) FROM quarry_jobs WHERE status = 'done'") == 1;
+                return count("SELECT COUNT(*) FROM quarry_jobs WHERE status = 'done'") == 2;
             } catch (SQLException e) {
                 return false;
             }
         });
+        Result show = run("bin/quarry", "show", Long.toString(id));
+        assertThat(show.out()).contains("done");
+        Result status = run("bin/quarry", "status", "--json");
+        assertThat(status.exit()).as(status.out()).isZero();
+        assertThat(status.out().replace(" ", "")).contains("\"alive\":true").contains("\"done\":2");
         assertThat(count("SELECT COUNT(*) FROM QRTZ_SCHEDULER_STATE")).as("both nodes checked in").isEqualTo(2);
 
         Result stop = run("bin/stop", "--all");
@@ -124,6 +132,8 @@ class ScriptsTest {
         try (var files = Files.list(home.resolve("run"))) {
             assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".pid"));
         }
+        Result after = run("bin/quarry", "status");
+        assertThat(after.exit()).as("no database to talk to once everything stopped").isNotZero();
         assertThat(Files.readString(home.resolve("logs").resolve("a.log"))).contains("stopped");
     }
 
