@@ -66,4 +66,54 @@ class StartErrorsTest {
             assertThat(node.output()).doesNotContain("hunter2-secret");
         }
     }
+
+    @Test
+    void a_schema_at_another_version_stops_the_node_with_exit_3_naming_the_versions() {
+        try (TestDatabase db = TestDatabase.create("oldschema")) {
+            db.exec("DELETE FROM quarry_schema_version");
+            db.exec("INSERT INTO quarry_schema_version (version) VALUES (0)");
+            try (NodeProcess node = NodeProcess.start("n", db, TestConfig.write(work.resolve("c"), "queues = default\n"), work, Map.of())) {
+                assertThat(node.awaitExit(EXIT)).isEqualTo(Main.EXIT_START);
+                assertThat(errorLines(node)).containsExactly("quarry: cannot start: database " + db.name()
+                        + " holds Quarry schema version 0, this node needs 1: run the upgrade scripts in sql/");
+            }
+        }
+    }
+
+    @Test
+    void wrong_credentials_stop_the_node_with_exit_3_and_the_servers_reason_but_never_the_password() {
+        String password = "wrong-" + Long.toHexString(System.nanoTime());
+        try (TestDatabase db = TestDatabase.create("badpw");
+             NodeProcess node = NodeProcess.start("n", db, TestConfig.write(work.resolve("c"), "queues = default\n"), work,
+                     Map.of("QUARRY_DB_USER", "quarry_nobody", "QUARRY_DB_PASSWORD", password))) {
+            assertThat(node.awaitExit(EXIT)).isEqualTo(Main.EXIT_START);
+            assertThat(errorLines(node)).singleElement().asString()
+                    .startsWith("quarry: cannot start: cannot connect to the database at " + db.url() + " as quarry_nobody: ")
+                    .contains("Access denied");
+            assertThat(node.output()).doesNotContain(password);
+        }
+    }
+
+    @Test
+    void a_running_node_never_shows_its_password_in_its_log() {
+        String user = "qpw_" + Long.toHexString(System.nanoTime() & 0xffffff);
+        String password = "s3cret-" + Long.toHexString(System.nanoTime());
+        try (TestDatabase db = TestDatabase.create("pwlog")) {
+            db.exec("CREATE USER '" + user + "'@'%' IDENTIFIED BY '" + password + "'");
+            try {
+                db.exec("GRANT SELECT, INSERT, UPDATE, DELETE ON `" + db.name() + "`.* TO '" + user + "'@'%'");
+                try (NodeProcess node = NodeProcess.start("n", db, TestConfig.write(work.resolve("c"), "queues = default\n"), work,
+                        Map.of("QUARRY_DB_USER", user, "QUARRY_DB_PASSWORD", password))) {
+                    node.instanceId(EXIT);
+                    db.insertJob("noop", "{}");
+                    dev.quarry.testing.Poll.until(EXIT, "the job", () -> db.count("SELECT COUNT(*) FROM quarry_jobs WHERE status = 'done'") == 1);
+                    node.signal("TERM");
+                    node.awaitExit(EXIT);
+                    assertThat(node.output()).contains("password=****").contains("user=" + user).doesNotContain(password);
+                }
+            } finally {
+                db.exec("DROP USER '" + user + "'@'%'");
+            }
+        }
+    }
 }
