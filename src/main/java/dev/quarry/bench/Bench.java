@@ -100,6 +100,12 @@ public final class Bench implements Callable<Integer> {
                     + " class loading and JIT compilation (0: none; default: ${DEFAULT-VALUE}).")
     int warmup;
 
+    @Option(names = "--set", paramLabel = "KEY=VALUE",
+            description = "Overrides a quarry.properties key for the Quarry and steady runs, e.g. --set queue.bench.batch-size=500"
+                    + " or --set drain.poll-interval=100ms (the queue is named 'bench'); repeatable. Rows so measured say so"
+                    + " in their 'set' field: they are experiments, not the defaults.")
+    Map<String, String> overrides = new java.util.LinkedHashMap<>();
+
     @Option(names = "--keep-databases", description = "Do not drop the benchmark databases (to inspect them).")
     boolean keepDatabases;
 
@@ -115,7 +121,12 @@ public final class Bench implements Callable<Integer> {
 
     /** What the runs need from the command line. */
     record Settings(Path quarryHome, int threads, int rate, Duration duration, Duration maxRunTime, int enqueueRows,
-                    int enqueueSingleRows) {
+                    int enqueueSingleRows, Map<String, String> overrides) {
+        /** The overrides as one field value, {@code key=value|key=value}, or null when there are none. */
+        String overridesText() {
+            if (overrides.isEmpty()) return null;
+            return String.join("|", new java.util.TreeMap<>(overrides).entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList());
+        }
     }
 
     public static void main(String[] args) {
@@ -169,7 +180,8 @@ public final class Bench implements Callable<Integer> {
         BenchServer server = new BenchServer(dbUrl, dbUser, env.getOrDefault("QUARRY_BENCH_DB_PASSWORD", ""), keepDatabases);
         String commit = commit(quarryHome);
         ResultsCsv results = new ResultsCsv(quarryHome.resolve(csv), commit);
-        Settings settings = new Settings(quarryHome, threads, rate, duration, maxRunTime, enqueueRows, enqueueSingleRows);
+        Settings settings = new Settings(quarryHome, threads, rate, duration, maxRunTime, enqueueRows, enqueueSingleRows,
+                Map.copyOf(overrides));
         System.err.printf("bench: server %s, commit %s, %d cpus, max heap %d MB, load average %s, results to %s%n", server.describe(),
                 commit, Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() / (1024 * 1024), loadAverage(),
                 quarryHome.resolve(csv));

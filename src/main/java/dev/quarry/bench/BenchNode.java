@@ -41,16 +41,18 @@ final class BenchNode {
     }
 
     /**
-     * A node config as an operator would write it, with one queue of {@code workers} threads and
-     * everything else at its default; Quartz settings from the Quarry folder's quartz/quartz.properties
+     * A node config as an operator would write it, with one queue of T workers and everything
+     * else at its default unless {@code --set} says otherwise; Quartz settings from the Quarry folder's quartz/quartz.properties
      * when there is one. The Quartz instance name is the database's, so no two runs in this process
      * share a scheduler.
      */
-    static QuarryConfig config(BenchServer server, String db, Path quarryHome, int workers) {
+    static QuarryConfig config(BenchServer server, String db, Bench.Settings settings) {
         Properties quarry = new Properties();
         quarry.setProperty("queues", QUEUE);
-        quarry.setProperty("queue." + QUEUE + ".workers", String.valueOf(workers));
+        quarry.setProperty("queue." + QUEUE + ".workers", String.valueOf(settings.threads()));
         quarry.setProperty("queue." + QUEUE + ".cron", CRON);
+        settings.overrides().forEach(quarry::setProperty);
+        Path quarryHome = settings.quarryHome();
         Properties quartz = quartzFile(quarryHome);
         quartz.setProperty("org.quartz.scheduler.instanceName", db);
         Map<String, String> env = Map.of("QUARRY_DB_URL", server.urlFor(db), "QUARRY_DB_USER", server.user(),
@@ -145,12 +147,18 @@ final class BenchNode {
             double maxGap = 0;
             LocalDateTime prevEnd = null;
             try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
-                    "SELECT lease_epoch, MIN(started_at), MAX(finished_at) FROM quarry_jobs"
+                    "SELECT lease_epoch, MIN(started_at), MAX(finished_at), COUNT(*) FROM quarry_jobs"
                             + " WHERE lease_epoch IS NOT NULL GROUP BY lease_epoch ORDER BY lease_epoch")) {
                 while (rs.next()) {
                     n++;
                     LocalDateTime start = rs.getObject(2, LocalDateTime.class);
                     LocalDateTime end = rs.getObject(3, LocalDateTime.class);
+                    if (start != null && end != null) {
+                        // Per drain, to the log: shows whether the rate holds up as the table fills with finished rows.
+                        double s = Duration.between(start, end).toNanos() / 1e9;
+                        System.err.printf("bench:   drain under lease epoch %d: %d jobs in %.1f s (%.0f jobs/s)%n", rs.getLong(1),
+                                rs.getLong(4), s, s > 0 ? rs.getLong(4) / s : Double.NaN);
+                    }
                     if (prevEnd != null && start != null) {
                         maxGap = Math.max(maxGap, Duration.between(prevEnd, start).toNanos() / 1e6);
                     }

@@ -27,6 +27,7 @@ final class Medians {
         byRun.forEach((run, rows) -> {
             ResultRow m = new ResultRow(run + "-median").put("backlog", backlog).put("threads", threads);
             if (rows.get(0).get("drain_log") != null) m.put("drain_log", rows.get(0).get("drain_log"));
+            if (rows.get(0).get("set") != null) m.put("set", rows.get(0).get("set"));
             Double rate = median(rows, "jobs_per_s");
             m.put("jobs_per_s", rate);
             if (!run.equals("baseline") && baseline != null && rate != null) m.put("ratio", rate / baseline);

@@ -35,12 +35,12 @@ final class QuarryRun {
         Logger drainLog = (Logger) LoggerFactory.getLogger(DRAIN_LOGGER);
         Level levelBefore = drainLog.getLevel();
         ResultRow row = new ResultRow(drainLogWarn ? "quarry-warn" : "quarry").put("backlog", backlog).put("threads", settings.threads())
-                .put("drain_log", drainLogWarn ? "WARN" : "INFO");
+                .put("drain_log", drainLogWarn ? "WARN" : "INFO").put("set", settings.overridesText());
         try (Connection c = server.connect(db)) {
             BenchNode.createSchema(server, db);
             long insertNanos = Backlog.insertQuarryJobs(c, BenchNode.QUEUE, BenchNode.TYPE, backlog);
             long firstId = BenchNode.minId(c);
-            QuarryConfig config = BenchNode.config(server, db, settings.quarryHome(), settings.threads());
+            QuarryConfig config = BenchNode.config(server, db, settings);
             if (drainLogWarn) drainLog.setLevel(Level.WARN);
 
             HeapSampler heap = HeapSampler.start();

@@ -37,13 +37,13 @@ final class SteadyRun {
         long total = Math.round(rate * (duration.toNanos() / 1e9));
         String db = server.createDatabase("steady");
         ResultRow row = new ResultRow("steady").put("threads", settings.threads()).put("rate", rate)
-                .put("duration_s", duration.toNanos() / 1e9);
+                .put("duration_s", duration.toNanos() / 1e9).put("set", settings.overridesText());
         try (Connection c = server.connect(db)) {
             BenchNode.createSchema(server, db);
             HeapSampler heap = HeapSampler.start();
             Node node;
             try {
-                node = Node.start(BenchNode.config(server, db, settings.quarryHome(), settings.threads()));
+                node = Node.start(BenchNode.config(server, db, settings));
             } catch (RuntimeException e) {
                 heap.close();
                 throw e;
