@@ -29,7 +29,7 @@ class BenchSmokeTest {
         int exit = Bench.commandLine(out, Path.of("").toAbsolutePath(), Map.of("QUARRY_BENCH_DB_PASSWORD", TestDatabase.PASSWORD))
                 .execute("--backlogs", "2000", "--threads", "2", "--only", "baseline,quarry",
                         "--db-url", TestDatabase.SERVER_URL, "--db-user", TestDatabase.USER,
-                        "--csv", csv.toString(), "--node-log", dir.resolve("node.log").toString(), "--max-run-time", "2m");
+                        "--warmup", "0", "--csv", csv.toString(), "--node-log", dir.resolve("node.log").toString(), "--max-run-time", "2m");
 
         String printed = stdout.toString(StandardCharsets.UTF_8);
         assertThat(exit).as(printed).isZero();
