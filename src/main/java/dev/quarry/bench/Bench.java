@@ -1,0 +1,360 @@
+package dev.quarry.bench;
+
+import dev.quarry.config.Durations;
+import java.io.BufferedOutputStream;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Quarry's throughput benchmark (issue 5), run by {@code bin/bench}: the hand-written SKIP LOCKED
+ * baseline and a real Quarry node on the same server, in this one process, over backlogs of
+ * no-op jobs; a steady-rate latency run; and the speed of plain-SQL enqueueing. Prints one line per
+ * run on stdout and appends the same figures to a CSV file. Progress and context go to stderr; the
+ * node's console log goes to a file ({@code --node-log}), so it neither mixes with the results nor
+ * costs a terminal's speed.
+ *
+ * <p>Each run works in a fresh database {@code quarry_bench_<run>_<random>} and drops it after.
+ * Nothing here asserts a speed: the figures are for people to compare.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
+        description = {"Benchmarks Quarry against a hand-written JDBC SKIP LOCKED loop on the same MariaDB server.",
+                "Runs, in this order: for each backlog size baseline, quarry, quarry-warn; then steady; then enqueue."},
+        footer = {"", "The database password comes from QUARRY_BENCH_DB_PASSWORD (default empty), never from the command line."})
+public final class Bench implements Callable<Integer> {
+    static final Set<String> RUNS = Set.of("baseline", "quarry", "quarry-warn", "steady", "enqueue");
+
+    @Option(names = "--backlogs", split = ",", paramLabel = "N", defaultValue = "20000,100000,1000000",
+            description = "Backlog sizes for the baseline and Quarry runs (default: ${DEFAULT-VALUE}).")
+    List<Integer> backlogs;
+
+    @Option(names = {"-t", "--threads"}, defaultValue = "8",
+            description = "Worker threads T: baseline threads and the queue's workers (default: ${DEFAULT-VALUE}).")
+    int threads;
+
+    @Option(names = "--rate", defaultValue = "500", description = "Steady run: jobs inserted per second (default: ${DEFAULT-VALUE}).")
+    int rate;
+
+    @Option(names = "--duration", defaultValue = "60s", converter = DurationConverter.class,
+            description = "Steady run: how long jobs are inserted, e.g. 60s, 2m (default: ${DEFAULT-VALUE}).")
+    Duration duration;
+
+    @Option(names = "--only", split = ",", paramLabel = "RUN", defaultValue = "baseline,quarry,quarry-warn,steady,enqueue",
+            description = "Which runs: baseline, quarry, quarry-warn (dev.quarry.drain logged at WARN), steady, enqueue"
+                    + " (default: ${DEFAULT-VALUE}).")
+    List<String> only;
+
+    @Option(names = "--db-url", defaultValue = "${env:QUARRY_BENCH_DB_URL:-jdbc:mariadb://127.0.0.1:3306/}",
+            description = "The MariaDB server (default: QUARRY_BENCH_DB_URL, else jdbc:mariadb://127.0.0.1:3306/).")
+    String dbUrl;
+
+    @Option(names = "--db-user", defaultValue = "${env:QUARRY_BENCH_DB_USER:-root}",
+            description = "Database user (default: QUARRY_BENCH_DB_USER, else root).")
+    String dbUser;
+
+    @Option(names = "--csv", defaultValue = "target/bench/results.csv",
+            description = "CSV file the rows are appended to, relative to the Quarry folder (default: ${DEFAULT-VALUE}).")
+    String csv;
+
+    @Option(names = "--node-log", defaultValue = "target/bench/node.log",
+            description = "Where the node's console log goes, relative to the Quarry folder; '-' leaves it on stdout"
+                    + " (default: ${DEFAULT-VALUE}, overwritten).")
+    String nodeLog;
+
+    @Option(names = "--max-run-time", defaultValue = "20m", converter = DurationConverter.class,
+            description = "Give up on one drain run after this long and report how far it got (default: ${DEFAULT-VALUE}).")
+    Duration maxRunTime;
+
+    @Option(names = "--enqueue-rows", defaultValue = "100000",
+            description = "Enqueue run: rows inserted with multi-row INSERTs (default: ${DEFAULT-VALUE}).")
+    int enqueueRows;
+
+    @Option(names = "--enqueue-single-rows", defaultValue = "20000",
+            description = "Enqueue run: rows inserted one per statement by T threads (default: ${DEFAULT-VALUE}).")
+    int enqueueSingleRows;
+
+    @Option(names = "--repeat", defaultValue = "1",
+            description = "Measure each backlog this many times, baseline and Quarry runs interleaved, and add a median"
+                    + " row per run (for a busy machine; default: ${DEFAULT-VALUE}).")
+    int repeat;
+
+    @Option(names = "--warmup", defaultValue = "5000",
+            description = "Jobs for one unreported baseline and Quarry run first, so the measured runs do not pay for"
+                    + " class loading and JIT compilation (0: none; default: ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE",
+            description = "Overrides a quarry.properties key for the Quarry and steady runs, e.g. --set queue.bench.batch-size=500"
+                    + " or --set drain.poll-interval=100ms (the queue is named 'bench'); repeatable. Rows so measured say so"
+                    + " in their 'set' field: they are experiments, not the defaults.")
+    Map<String, String> overrides = new java.util.LinkedHashMap<>();
+
+    @Option(names = "--keep-databases", description = "Do not drop the benchmark databases (to inspect them).")
+    boolean keepDatabases;
+
+    private final PrintStream out;
+    private final Path quarryHome;
+    private final Map<String, String> env;
+
+    Bench(PrintStream out, Path quarryHome, Map<String, String> env) {
+        this.out = out;
+        this.quarryHome = quarryHome;
+        this.env = env;
+    }
+
+    /** What the runs need from the command line. */
+    record Settings(Path quarryHome, int threads, int rate, Duration duration, Duration maxRunTime, int enqueueRows,
+                    int enqueueSingleRows, Map<String, String> overrides) {
+        /** The overrides as one field value, {@code key=value|key=value}, or null when there are none. */
+        String overridesText() {
+            if (overrides.isEmpty()) return null;
+            return String.join("|", new java.util.TreeMap<>(overrides).entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList());
+        }
+    }
+
+    public static void main(String[] args) {
+        PrintStream results = System.out;
+        Path home = Path.of(System.getProperty("quarry.home", ".")).toAbsolutePath().normalize();
+        System.exit(commandLine(results, home, System.getenv()).execute(args));
+    }
+
+    /** @param env where the password is read ({@code QUARRY_BENCH_DB_PASSWORD}) */
+    static CommandLine commandLine(PrintStream out, Path home, Map<String, String> env) {
+        CommandLine cl = new CommandLine(new Bench(out, home, env));
+        cl.setOut(new java.io.PrintWriter(out, true));
+        return cl;
+    }
+
+    @Override
+    public Integer call() {
+        List<ResultRow> rows = runAll();
+        return rows.stream().allMatch(r -> "ok".equals(r.get("status")) || "skipped".equals(r.get("status"))) ? 0 : 1;
+    }
+
+    /** Runs what {@code --only} names and returns the rows, printed and written to the CSV as they came. */
+    List<ResultRow> runAll() {
+        Set<String> runs = new LinkedHashSet<>();
+        for (String r : only) {
+            String name = r.strip().toLowerCase(Locale.ROOT);
+            if (!RUNS.contains(name)) {
+                throw new CommandLine.ParameterException(new CommandLine(this), "--only: unknown run '" + r + "'; choose from " + RUNS);
+            }
+            runs.add(name);
+        }
+        if (repeat < 1) throw new CommandLine.ParameterException(new CommandLine(this), "--repeat must be at least 1");
+        if (threads < 1) throw new CommandLine.ParameterException(new CommandLine(this), "--threads must be at least 1");
+        for (int b : backlogs) {
+            if (b < 1) throw new CommandLine.ParameterException(new CommandLine(this), "--backlogs: " + b + " is not a positive size");
+        }
+        PrintStream console = System.out;
+        redirectNodeLog();
+        try {
+            return runAll(runs);
+        } finally {
+            if (System.out != console) {
+                System.out.flush();
+                System.out.close();
+                System.setOut(console);
+            }
+        }
+    }
+
+    private List<ResultRow> runAll(Set<String> runs) {
+        BenchServer server = new BenchServer(dbUrl, dbUser, env.getOrDefault("QUARRY_BENCH_DB_PASSWORD", ""), keepDatabases);
+        String commit = commit(quarryHome);
+        ResultsCsv results = new ResultsCsv(quarryHome.resolve(csv), commit);
+        Settings settings = new Settings(quarryHome, threads, rate, duration, maxRunTime, enqueueRows, enqueueSingleRows,
+                Map.copyOf(overrides));
+        System.err.printf("bench: server %s, commit %s, %d cpus, max heap %d MB, load average %s, results to %s%n", server.describe(),
+                commit, Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() / (1024 * 1024), loadAverage(),
+                quarryHome.resolve(csv));
+
+        if (warmup > 0 && (runs.contains("baseline") || runs.contains("quarry") || runs.contains("quarry-warn") || runs.contains("steady"))) {
+            warmUp(server, settings);
+        }
+        List<ResultRow> rows = new ArrayList<>();
+        for (int backlog : backlogs) {
+            List<ResultRow> reps = new ArrayList<>();
+            for (int rep = 1; rep <= repeat; rep++) {
+                currentRep = rep;
+                String tag = repeat > 1 ? " rep=" + rep : "";
+                Double baselineRate = null;
+                if (runs.contains("baseline")) {
+                    ResultRow r = measure(rows, results, "baseline backlog=" + backlog + tag,
+                            () -> withRep(new BaselineRun(server, settings).run(backlog)));
+                    reps.add(r);
+                    baselineRate = rate(r);
+                }
+                Double base = baselineRate;
+                if (runs.contains("quarry")) {
+                    reps.add(measure(rows, results, "quarry backlog=" + backlog + tag,
+                            () -> withRep(new QuarryRun(server, settings).run(backlog, false, base))));
+                }
+                if (runs.contains("quarry-warn")) {
+                    reps.add(measure(rows, results, "quarry-warn backlog=" + backlog + tag,
+                            () -> withRep(new QuarryRun(server, settings).run(backlog, true, base))));
+                }
+            }
+            if (repeat > 1) {
+                for (ResultRow m : Medians.of(reps, backlog, threads)) emit(rows, results, m);
+            }
+        }
+        if (runs.contains("steady")) measure(rows, results, "steady", () -> new SteadyRun(server, settings).run());
+        if (runs.contains("enqueue")) measureAll(rows, results, "enqueue", () -> new EnqueueRun(server, settings).run());
+        System.err.printf("bench: done, load average %s%n", loadAverage());
+        return rows;
+    }
+
+    /**
+     * The first Quarry run in a JVM loads Quartz, Hikari and the driver and runs interpreted code;
+     * without a warm-up it comes out slower than an identical second run, which would pass for
+     * the cost of whatever the second run changed (e.g. the log level).
+     */
+    private void warmUp(BenchServer server, Settings settings) {
+        System.err.printf("bench: warm-up with %d jobs (not reported)%n", warmup);
+        try {
+            System.err.println("bench: warm-up: " + new BaselineRun(server, settings).run(warmup).line());
+            System.err.println("bench: warm-up: " + new QuarryRun(server, settings).run(warmup, false, null).line());
+        } catch (Exception e) {
+            System.err.println("bench: warm-up failed: " + e);
+        }
+    }
+
+    @FunctionalInterface
+    private interface Measurement<T> {
+        T run() throws Exception;
+    }
+
+    /** Runs one measurement; a failure becomes a row with status=error and the next run goes on. */
+    private ResultRow measure(List<ResultRow> rows, ResultsCsv results, String what, Measurement<ResultRow> m) {
+        return measureAll(rows, results, what, () -> List.of(m.run())).get(0);
+    }
+
+    private List<ResultRow> measureAll(List<ResultRow> rows, ResultsCsv results, String what, Measurement<List<ResultRow>> m) {
+        String loadBefore = load1();
+        System.err.printf("bench: %s starting (load average %s)%n", what, loadAverage());
+        List<ResultRow> made;
+        try {
+            made = m.run();
+        } catch (Exception | AssertionError e) {
+            made = List.of(failed(what.split(" ")[0], e));
+        }
+        String loadAfter = load1();
+        for (ResultRow r : made) {
+            r.put("load_before", loadBefore).put("load_after", loadAfter);
+            emit(rows, results, r);
+        }
+        return made;
+    }
+
+    private void emit(List<ResultRow> rows, ResultsCsv results, ResultRow r) {
+        rows.add(r);
+        out.println(r.line());
+        out.flush();
+        results.append(r);
+    }
+
+    private static ResultRow failed(String run, Throwable e) {
+        e.printStackTrace();
+        return new ResultRow(run).put("status", "error").put("error", String.valueOf(e.getMessage()).replace('\n', ' '));
+    }
+
+    /** The repetition being measured, from 1. */
+    private int currentRep;
+
+    private ResultRow withRep(ResultRow r) {
+        if (repeat > 1) r.put("rep", currentRep);
+        return r;
+    }
+
+    private static Double rate(ResultRow r) {
+        try {
+            return "ok".equals(r.get("status")) ? Double.valueOf(r.get("jobs_per_s")) : null;
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Sends the console log elsewhere. Logback's console appender writes to whatever System.out is
+     * at each event, so swapping it is enough; the results keep the original stdout. A file costs
+     * what {@code bin/start > file} costs: one write per line, as the appender flushes each event.
+     */
+    private void redirectNodeLog() {
+        if (nodeLog == null || nodeLog.equals("-")) return;
+        Path file = quarryHome.resolve(nodeLog);
+        try {
+            if (file.getParent() != null) Files.createDirectories(file.getParent());
+            System.setOut(new PrintStream(new BufferedOutputStream(new FileOutputStream(file.toFile(), false), 8192), false,
+                    StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the node log to " + file + ": " + e.getMessage(), e);
+        }
+        System.err.println("bench: node log in " + file);
+    }
+
+    /** {@code git rev-parse --short HEAD} of the Quarry folder, {@code +dirty} when sources differ from it; "unknown" without git. */
+    static String commit(Path home) {
+        String id = git(home, "rev-parse", "--short", "HEAD");
+        if (id == null || id.isBlank()) return "unknown";
+        String changes = git(home, "status", "--porcelain", "--", "src", "pom.xml", "quartz", "sql", "bin");
+        return id.strip() + (changes != null && !changes.isBlank() ? "+dirty" : "");
+    }
+
+    private static String git(Path home, String... args) {
+        List<String> cmd = new ArrayList<>(List.of("git", "-C", home.toString()));
+        cmd.addAll(List.of(args));
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(false).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) return null;
+            return text;
+        } catch (IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    /** The three load averages from /proc/loadavg, or the JVM's one-minute figure elsewhere. */
+    static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).strip().split("\\s+");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (IOException | RuntimeException e) {
+            return String.format(Locale.ROOT, "%.2f", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+        }
+    }
+
+    private static String load1() {
+        return loadAverage().split(" ")[0];
+    }
+
+    /** Accepts 60s, 2m, 500ms (as in quarry.properties) or a plain number of seconds. */
+    static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String value) {
+            String v = value.strip();
+            if (v.matches("\\d+")) return Duration.ofSeconds(Long.parseLong(v));
+            return Durations.parse(v);
+        }
+    }
+}

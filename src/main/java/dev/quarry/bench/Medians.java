@@ -1,0 +1,62 @@
+package dev.quarry.bench;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * With {@code --repeat}, one more row per run and backlog: the median of each figure over the
+ * repetitions that ended ok. The ratio is the median Quarry rate over the median baseline rate.
+ * On a shared machine a single short run can be off by a factor of two either way.
+ */
+final class Medians {
+    private static final List<String> FIGURES = List.of("jobs_per_s", "p50_delay_ms", "p99_delay_ms", "max_delay_ms",
+            "peak_heap_mb", "jvm_cpu_s", "wall_s", "db_s", "insert_rows_per_s");
+
+    private Medians() {
+    }
+
+    static List<ResultRow> of(List<ResultRow> reps, int backlog, int threads) {
+        Map<String, List<ResultRow>> byRun = new LinkedHashMap<>();
+        for (ResultRow r : reps) {
+            if ("ok".equals(r.get("status"))) byRun.computeIfAbsent(r.run(), k -> new ArrayList<>()).add(r);
+        }
+        Double baseline = byRun.containsKey("baseline") ? median(byRun.get("baseline"), "jobs_per_s") : null;
+        List<ResultRow> out = new ArrayList<>();
+        byRun.forEach((run, rows) -> {
+            ResultRow m = new ResultRow(run + "-median").put("backlog", backlog).put("threads", threads);
+            if (rows.get(0).get("drain_log") != null) m.put("drain_log", rows.get(0).get("drain_log"));
+            if (rows.get(0).get("set") != null) m.put("set", rows.get(0).get("set"));
+            Double rate = median(rows, "jobs_per_s");
+            m.put("jobs_per_s", rate);
+            if (!run.equals("baseline") && baseline != null && rate != null) m.put("ratio", rate / baseline);
+            for (String f : FIGURES) {
+                if (f.equals("jobs_per_s")) continue;
+                Double v = median(rows, f);
+                boolean whole = rows.stream().allMatch(r -> r.get(f) == null || r.get(f).matches("-?\\d+"));
+                m.put(f, v != null && whole ? (Object) Math.round(v) : v);
+            }
+            List<String> each = new ArrayList<>();
+            for (ResultRow r : rows) each.add(r.get("jobs_per_s"));
+            m.put("reps", rows.size()).put("each_jobs_per_s", String.join("/", each)).put("status", "ok");
+            out.add(m);
+        });
+        return out;
+    }
+
+    private static Double median(List<ResultRow> rows, String key) {
+        List<Double> v = new ArrayList<>();
+        for (ResultRow r : rows) {
+            try {
+                if (r.get(key) != null) v.add(Double.valueOf(r.get(key)));
+            } catch (NumberFormatException e) {
+                // n/a
+            }
+        }
+        if (v.isEmpty()) return null;
+        v.sort(null);
+        int n = v.size();
+        return n % 2 == 1 ? v.get(n / 2) : (v.get(n / 2 - 1) + v.get(n / 2)) / 2;
+    }
+}
