@@ -4,6 +4,8 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import dev.quarry.client.NewJob;
+import dev.quarry.client.QuarryClient;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -13,11 +15,10 @@ import java.util.concurrent.atomic.AtomicReference;
  *   <li>{@code multi-row}: one connection, 1,000-row INSERTs, auto-commit (bulk loading);</li>
  *   <li>{@code single-row}: T connections, one auto-committed one-row INSERT each, as web requests
  *       do (each commit waits for its own redo-log flush, unless group commit merges them);</li>
- *   <li>{@code client}: through {@code dev.quarry.client.QuarryClient}, when this build has it.</li>
+ *   <li>{@code client}: through {@link QuarryClient#enqueueAll}, in lists of 1,000 jobs.</li>
  * </ul>
  */
 final class EnqueueRun {
-    static final String CLIENT_CLASS = "dev.quarry.client.QuarryClient";
 
     private final BenchServer server;
     private final Bench.Settings settings;
@@ -31,7 +32,7 @@ final class EnqueueRun {
         List<ResultRow> rows = new ArrayList<>();
         rows.add(multiRow(settings.enqueueRows()));
         rows.add(singleRow(settings.enqueueSingleRows(), settings.threads()));
-        rows.add(client());
+        rows.add(client(settings.enqueueRows()));
         return rows;
     }
 
@@ -84,17 +85,31 @@ final class EnqueueRun {
         }
     }
 
-    /** The client is being written on another branch; its API is not known here, so only its presence is checked. */
-    private static ResultRow client() {
-        boolean present;
-        try {
-            Class.forName(CLIENT_CLASS, false, EnqueueRun.class.getClassLoader());
-            present = true;
-        } catch (ClassNotFoundException e) {
-            present = false;
+    /** Through the producer API's batch path: enqueueAll in lists of 1,000 jobs, one transaction each. */
+    private ResultRow client(int n) throws Exception {
+        String db = server.createDatabase("enqueue_client");
+        com.zaxxer.hikari.HikariConfig hc = new com.zaxxer.hikari.HikariConfig();
+        hc.setJdbcUrl(server.urlFor(db));
+        hc.setUsername(server.user());
+        hc.setPassword(server.password());
+        hc.setMaximumPoolSize(2);
+        try (com.zaxxer.hikari.HikariDataSource ds = new com.zaxxer.hikari.HikariDataSource(hc)) {
+            BenchNode.createSchema(server, db);
+            QuarryClient client = new QuarryClient(ds);
+            List<NewJob> chunk = new ArrayList<>(QuarryClient.BATCH_ROWS);
+            long t0 = System.nanoTime();
+            for (int i = 0; i < n; i++) {
+                chunk.add(NewJob.builder(BenchNode.TYPE).queue(BenchNode.QUEUE).payload("{\"n\":" + i + "}").build());
+                if (chunk.size() == QuarryClient.BATCH_ROWS || i == n - 1) {
+                    client.enqueueAll(chunk);
+                    chunk.clear();
+                }
+            }
+            long nanos = System.nanoTime() - t0;
+            return new ResultRow("enqueue").put("path", "client").put("rows_per_call", QuarryClient.BATCH_ROWS).put("threads", 1)
+                    .put("jobs", n).put("insert_s", nanos / 1e9).put("insert_rows_per_s", n / (nanos / 1e9)).put("status", "ok");
+        } finally {
+            server.dropDatabase(db);
         }
-        return new ResultRow("enqueue").put("path", "client").put("status", "skipped")
-                .put("reason", present ? CLIENT_CLASS + " exists but this benchmark does not drive it yet"
-                        : "no " + CLIENT_CLASS + " in this build");
     }
 }
