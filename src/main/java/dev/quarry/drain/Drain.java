@@ -38,6 +38,8 @@ public final class Drain {
     /** After interrupting stuck handlers, how long to wait for them to return. */
     private static final long INTERRUPT_WAIT_NANOS = TimeUnit.SECONDS.toNanos(5);
     private static final int PRUNE_BATCH = 5000;
+    /** Longest a completion waits to ride in the next claim before it is recorded on its own. */
+    private static final long DONE_LATENCY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final String NOT_STARTED = "not started: the lease had expired when a worker got to it";
 
     private final QueueRuntime rt;
@@ -60,6 +62,8 @@ public final class Drain {
     /** Until when, by this node's monotonic clock, the lease is surely still ours; workers start no job after it. */
     private volatile long leaseValidUntilNanos;
     private long troubleSinceNanos;
+    /** When the oldest completion in doneToRecord arrived. */
+    private long doneSinceNanos;
     private String endedBy = "budget";
 
     private int rescued, claimed, done, retried, dead, givenBack, refused;
@@ -166,7 +170,8 @@ public final class Drain {
         int claimAtRoom = Math.max(1, Math.min(batch, cap / 2));
         long nextClaimNanos = 0;
         while (true) {
-            collect(0);
+            gather(0);
+            recordOthers();
             if (stopRequested) {
                 endedBy = "shutdown";
                 return;
@@ -177,8 +182,13 @@ public final class Drain {
             if (now >= nextClaimNanos && room >= claimAtRoom) {
                 List<ClaimedJob> jobs;
                 try {
-                    jobs = rt.jobs.claim(lease, rt.config.leaseDuration(), Math.min(room, batch), rt.config.maxAttempts(),
-                            rt.config.payloadMaxBytes());
+                    // Completions so far ride in the claim's transaction: one commit per batch.
+                    List<Finished> completed = List.copyOf(doneToRecord);
+                    JobQueue.Claim claim = rt.jobs.claim(lease, rt.config.leaseDuration(), Math.min(room, batch), rt.config.maxAttempts(),
+                            rt.config.payloadMaxBytes(), completed.stream().map(Finished::job).toList());
+                    doneToRecord.clear();
+                    recordedDone(completed, claim.refusedCompletions());
+                    jobs = claim.jobs();
                     recovered();
                 } catch (LeaseLostException e) {
                     throw e;
@@ -197,11 +207,16 @@ public final class Drain {
                     return;
                 }
                 nextClaimNanos = now + pollNanos;
+            } else if (!doneToRecord.isEmpty() && (now < nextClaimNanos || now - doneSinceNanos > DONE_LATENCY_NANOS)) {
+                // No claim is coming soon (the queue looked empty, or slow jobs hold the workers):
+                // record now so a producer polling the row sees it done.
+                recordDone();
             }
             renewIfDue();
             long wait = Math.min(deadlineNanos, nextRenewNanos) - System.nanoTime();
             if (room >= claimAtRoom) wait = Math.min(wait, nextClaimNanos - System.nanoTime());
-            collect(Math.max(wait, TimeUnit.MILLISECONDS.toNanos(1)));
+            if (!doneToRecord.isEmpty()) wait = Math.min(wait, doneSinceNanos + DONE_LATENCY_NANOS - System.nanoTime());
+            gather(Math.max(wait, TimeUnit.MILLISECONDS.toNanos(1)));
         }
     }
 
@@ -238,12 +253,24 @@ public final class Drain {
 
     /** Takes finished runs off the hand-back queue, waiting up to {@code waitNanos} for the first, and records them. */
     private void collect(long waitNanos) {
+        gather(waitNanos);
+        recordDone();
+        recordOthers();
+    }
+
+    /** Takes finished runs off the hand-back queue into the buffers, waiting up to {@code waitNanos} for the first. */
+    private void gather(long waitNanos) {
         try {
             Finished f = waitNanos > 0 ? finished.poll(waitNanos, TimeUnit.NANOSECONDS) : finished.poll();
             while (f != null) {
                 InFlight owner = inFlight.remove(f.job().id());
                 if (owner != null && !owner.abandoned) {
-                    if (f.outcome() instanceof Outcome.Done) doneToRecord.add(f); else othersToRecord.add(f);
+                    if (f.outcome() instanceof Outcome.Done) {
+                        if (doneToRecord.isEmpty()) doneSinceNanos = System.nanoTime();
+                        doneToRecord.add(f);
+                    } else {
+                        othersToRecord.add(f);
+                    }
                 }
                 f = finished.poll();
             }
@@ -251,34 +278,48 @@ public final class Drain {
             // Quartz asks a drain to stop through requestStop(); a raw interrupt means the same.
             requestStop();
         }
-        record();
     }
 
-    /** Writes the outcomes collected so far; on a database error keeps them for the next try. */
-    private void record() {
-        if (doneToRecord.isEmpty() && othersToRecord.isEmpty()) return;
+    /** Records the buffered completions in a transaction of their own; on a database error keeps them. */
+    private void recordDone() {
+        if (doneToRecord.isEmpty()) return;
         try {
-            if (!doneToRecord.isEmpty()) {
-                List<ClaimedJob> jobs = doneToRecord.stream().map(Finished::job).toList();
-                List<ClaimedJob> refusedJobs = rt.jobs.markDone(jobs);
-                for (Finished f : doneToRecord) {
-                    if (refusedJobs.contains(f.job())) {
-                        refuse(f);
-                    } else {
-                        done++;
-                        log.info("job {} done ({}, attempt {}/{}) in {} ms", f.job().id(), Text.oneLine(f.job().type(), 128),
-                                f.job().attempt(), f.job().maxAttempts(), millis(f));
-                    }
-                }
-                doneToRecord.clear();
-            }
+            List<Finished> completed = List.copyOf(doneToRecord);
+            List<ClaimedJob> refusedJobs = rt.jobs.markDone(completed.stream().map(Finished::job).toList());
+            doneToRecord.clear();
+            recordedDone(completed, refusedJobs);
+            recovered();
+        } catch (QuarryException e) {
+            trouble(e);
+        }
+    }
+
+    /** Records retries, burials and give-backs, one guarded UPDATE each; on a database error keeps them. */
+    private void recordOthers() {
+        try {
             for (Iterator<Finished> it = othersToRecord.iterator(); it.hasNext(); ) {
                 recordOne(it.next());
                 it.remove();
             }
-            recovered();
         } catch (QuarryException e) {
             trouble(e);
+        }
+    }
+
+    private boolean unrecorded() {
+        return !doneToRecord.isEmpty() || !othersToRecord.isEmpty();
+    }
+
+    /** Counts and logs completions the database has just recorded, all but those it refused. */
+    private void recordedDone(List<Finished> completed, List<ClaimedJob> refusedJobs) {
+        for (Finished f : completed) {
+            if (refusedJobs.contains(f.job())) {
+                refuse(f);
+            } else {
+                done++;
+                log.info("job {} done ({}, attempt {}/{}) in {} ms", f.job().id(), Text.oneLine(f.job().type(), 128),
+                        f.job().attempt(), f.job().maxAttempts(), millis(f));
+            }
         }
     }
 
@@ -411,10 +452,10 @@ public final class Drain {
     /** Records what is left, retrying a failing database for up to a lease period. */
     private void flushWithDeadline() {
         long until = System.nanoTime() + rt.config.leaseDuration().toNanos();
-        record();
-        while ((!doneToRecord.isEmpty() || !othersToRecord.isEmpty()) && System.nanoTime() < until) {
+        collect(0);
+        while (unrecorded() && System.nanoTime() < until) {
             sleepQuietly(backoffNanos());
-            record();
+            collect(0);
         }
         int left = doneToRecord.size() + othersToRecord.size();
         if (left > 0) {

@@ -44,7 +44,9 @@ public final class Transactions {
     public <T> T inTransaction(String what, Work<T> work) {
         for (int attempt = 1; ; attempt++) {
             try (Connection c = dataSource.getConnection()) {
-                c.setAutoCommit(false);
+                // The node's pool hands out connections with auto-commit off already: no toggling
+                // round trips per transaction. Other data sources are switched here.
+                if (c.getAutoCommit()) c.setAutoCommit(false);
                 try {
                     T result = work.run(c);
                     c.commit();
@@ -64,11 +66,13 @@ public final class Transactions {
         }
     }
 
-    /** Runs {@code work} on an auto-commit connection (single statements). */
+    /** Runs {@code work} (single statements) and commits it, whatever the pool's auto-commit mode. */
     public <T> T autoCommit(String what, Work<T> work) {
         for (int attempt = 1; ; attempt++) {
             try (Connection c = dataSource.getConnection()) {
-                return work.run(c);
+                T result = work.run(c);
+                if (!c.getAutoCommit()) c.commit();
+                return result;
             } catch (SQLException e) {
                 if (retryable(e) && attempt < MAX_TRIES) {
                     noteRetry(what, e);
