@@ -18,7 +18,7 @@ import java.util.Properties;
  * @param backoffBase     first retry delay before jitter (retry.backoff.base, default 10s); doubles per attempt
  * @param backoffMax      longest retry delay (retry.backoff.max, default 1h)
  * @param leaseDuration   how long a queue lease lasts unless renewed (lease.duration, default 30s)
- * @param pollInterval    how often an idle drain looks for new jobs (drain.poll-interval, default 500ms)
+ * @param pollInterval    how often an idle drain looks for new jobs (drain.poll-interval, default 250ms)
  * @param shutdownGrace   how long running jobs may finish after SIGTERM (shutdown.grace, default 30s)
  * @param retention       how long finished rows stay, by status (retention.done 7d, retention.dead 30d, retention.cancelled 7d)
  * @param pruneInterval   how often a queue's finished rows are pruned (retention.prune-interval, default 10m)
@@ -45,7 +45,7 @@ public record QuarryConfig(
     public static final Duration DEFAULT_BACKOFF_BASE = Duration.ofSeconds(10);
     public static final Duration DEFAULT_BACKOFF_MAX = Duration.ofHours(1);
     public static final Duration DEFAULT_LEASE_DURATION = Duration.ofSeconds(30);
-    public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofMillis(500);
+    public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofMillis(250);
     public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(30);
     public static final Duration DEFAULT_RETENTION_DONE = Duration.ofDays(7);
     public static final Duration DEFAULT_RETENTION_DEAD = Duration.ofDays(30);

@@ -40,6 +40,9 @@ public final class Drain {
     private static final int PRUNE_BATCH = 5000;
     /** Longest a completion waits to ride in the next claim before it is recorded on its own. */
     private static final long DONE_LATENCY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    /** Jobs held claimed beyond the running ones: this many seconds of the queue's pace. */
+    private static final double PREFETCH_SECONDS = 0.5;
+    private static final long PACE_WINDOW_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
     private static final String NOT_STARTED = "not started: the lease had expired when a worker got to it";
 
     private final QueueRuntime rt;
@@ -64,6 +67,10 @@ public final class Drain {
     private long troubleSinceNanos;
     /** When the oldest completion in doneToRecord arrived. */
     private long doneSinceNanos;
+    /** The queue's recent pace, which sizes the prefetch. */
+    private double completionsPerSecond;
+    private long paceWindowStartNanos;
+    private int paceWindowCount;
     private String endedBy = "budget";
 
     private int rescued, claimed, done, retried, dead, givenBack, refused;
@@ -164,10 +171,15 @@ public final class Drain {
         }
     }
 
+    /**
+     * Claims while the budget lasts. How many jobs wait claimed beyond the running ones adapts to
+     * the queue's pace: about half a second's worth, between the worker count and the batch size.
+     * Fast jobs get big batches (one transaction per batch is what bounds throughput); slow jobs
+     * are not hoarded, so a node that dies holds few of them.
+     */
     private void claimLoop() {
         int batch = rt.queue.batchSize();
-        int cap = rt.workers.workers() + batch;
-        int claimAtRoom = Math.max(1, Math.min(batch, cap / 2));
+        int workers = rt.workers.workers();
         long nextClaimNanos = 0;
         while (true) {
             gather(0);
@@ -178,6 +190,9 @@ public final class Drain {
             }
             long now = System.nanoTime();
             if (now >= deadlineNanos) return;
+            int prefetch = (int) Math.max(workers, Math.min(batch, Math.ceil(completionsPerSecond * PREFETCH_SECONDS)));
+            int cap = workers + prefetch;
+            int claimAtRoom = Math.max(1, Math.min(batch, cap / 2));
             int room = cap - inFlight.size();
             if (now >= nextClaimNanos && room >= claimAtRoom) {
                 List<ClaimedJob> jobs;
@@ -263,6 +278,7 @@ public final class Drain {
         try {
             Finished f = waitNanos > 0 ? finished.poll(waitNanos, TimeUnit.NANOSECONDS) : finished.poll();
             while (f != null) {
+                measurePace();
                 InFlight owner = inFlight.remove(f.job().id());
                 if (owner != null && !owner.abandoned) {
                     if (f.outcome() instanceof Outcome.Done) {
@@ -277,6 +293,22 @@ public final class Drain {
         } catch (InterruptedException e) {
             // Quartz asks a drain to stop through requestStop(); a raw interrupt means the same.
             requestStop();
+        }
+    }
+
+    /** Counts one finished run towards completionsPerSecond, measured over windows of a quarter second. */
+    private void measurePace() {
+        long now = System.nanoTime();
+        if (paceWindowStartNanos == 0) paceWindowStartNanos = now;
+        paceWindowCount++;
+        long elapsed = now - paceWindowStartNanos;
+        if (elapsed >= PACE_WINDOW_NANOS) {
+            completionsPerSecond = paceWindowCount * 1e9 / elapsed;
+            paceWindowStartNanos = now;
+            paceWindowCount = 0;
+        } else if (elapsed >= PACE_WINDOW_NANOS / 5) {
+            // early in a window, ramp up, never down: a fresh drain on a backlog reaches full batches at once
+            completionsPerSecond = Math.max(completionsPerSecond, paceWindowCount * 1e9 / elapsed);
         }
     }
 

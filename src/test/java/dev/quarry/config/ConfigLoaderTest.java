@@ -37,7 +37,7 @@ class ConfigLoaderTest {
     @Test
     void an_empty_file_gives_one_default_queue_and_the_documented_defaults() {
         QuarryConfig c = load("");
-        assertThat(c.queues()).containsExactly(new QueueConfig("default", 8, "0 * * * * ?", 100, java.util.Optional.empty()));
+        assertThat(c.queues()).containsExactly(new QueueConfig("default", 8, "0 * * * * ?", 500, java.util.Optional.empty()));
         assertThat(c.maxAttempts()).isEqualTo(5);
         assertThat(c.leaseDuration()).isEqualTo(Duration.ofSeconds(30));
         assertThat(c.payloadMaxBytes()).isEqualTo(1024 * 1024);
