@@ -32,6 +32,8 @@ CREATE TABLE quarry_jobs (
   claim_token   BIGINT          NULL DEFAULT NULL,
   claimed_by    VARCHAR(200)    NULL DEFAULT NULL,
   lease_epoch   BIGINT          NULL DEFAULT NULL,
+  -- 1: an operator asked to stop this running job (bin/quarry cancel); its node interrupts it.
+  cancel_requested TINYINT(1)   NOT NULL DEFAULT 0,
 
   active_unique_key VARCHAR(255) AS (IF(status IN ('ready','running'), unique_key, NULL)) PERSISTENT,
 

@@ -6,9 +6,10 @@ import picocli.CommandLine.Parameters;
 
 /** {@code quarry cancel ID}: a ready job will not run. */
 @Command(name = "cancel",
-        description = {"Cancel a ready job.",
-                "It becomes cancelled and never runs. A running job is refused (exit 1): stopping a running job is not "
-                        + "supported yet. Finished jobs are refused too."},
+        description = {"Cancel a ready job, or stop a running one.",
+                "A ready job becomes cancelled and never runs. For a running job its node is asked to stop it: within about "
+                        + "a second the handler is interrupted and the job ends cancelled (done, if it finished first). "
+                        + "Finished jobs are refused (exit 1)."},
         footer = {"", "Example:", "  quarry cancel 42"})
 final class CancelCommand extends CliCommand {
     @Parameters(index = "0", paramLabel = "ID", description = "The job to cancel.")
@@ -23,11 +24,12 @@ final class CancelCommand extends CliCommand {
                 yield QuarryCli.OK;
             }
             case NOT_FOUND -> notFound("no job " + id);
-            case WRONG_STATUS -> switch (c.job().status()) {
-                case RUNNING -> notFound("job " + id + " is running on " + Formats.line(c.job().claimedBy(), 200)
-                        + ": stopping a running job is not supported yet; it will finish, retry or go dead on its own");
-                default -> notFound("job " + id + " is already " + c.job().status().sql() + ": only ready jobs can be cancelled");
-            };
+            case STOP_REQUESTED -> {
+                out().println("job " + id + " is running on " + Formats.line(c.job().claimedBy(), 200)
+                        + ": its node was asked to stop it; it ends cancelled, or done if it finishes first");
+                yield QuarryCli.OK;
+            }
+            case WRONG_STATUS -> notFound("job " + id + " is already " + c.job().status().sql() + ": only ready and running jobs can be cancelled");
             case UNIQUE_KEY_TAKEN -> throw new IllegalStateException("a cancel cannot take a unique key");
         };
     }

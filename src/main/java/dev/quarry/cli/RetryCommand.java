@@ -44,6 +44,7 @@ final class RetryCommand extends CliCommand {
             case UNIQUE_KEY_TAKEN -> notFound("job " + id + " stays " + c.job().status().sql() + ": its unique key '"
                     + Formats.line(c.job().uniqueKey(), 255) + "' is held by " + (c.keyHeldBy() == null ? "another job" : "job " + c.keyHeldBy())
                     + ", which is ready or running");
+            case STOP_REQUESTED -> throw new IllegalStateException("a retry never stops a running job");
         };
     }
 

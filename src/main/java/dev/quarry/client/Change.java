@@ -15,7 +15,9 @@ public record Change(Outcome outcome, JobRow job, Long keyHeldBy) {
         /** The job's status does not allow the change; {@code job} says what it is. */
         WRONG_STATUS,
         /** Back to ready would give two active jobs one unique key. */
-        UNIQUE_KEY_TAKEN
+        UNIQUE_KEY_TAKEN,
+        /** The job is running: its node was asked to stop it, and it ends cancelled (or done, if it finishes first). */
+        STOP_REQUESTED
     }
 
     public boolean applied() {

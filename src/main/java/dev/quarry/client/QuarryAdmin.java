@@ -42,7 +42,7 @@ public final class QuarryAdmin {
             + " TIMESTAMPDIFF(MICROSECOND, NOW(6), run_at) DIV 1000";
     /** A dead or cancelled job starts afresh: due now, no attempts used, no claim. last_error stays as history. */
     private static final String BACK_TO_READY = "status = 'ready', attempts = 0, run_at = NOW(6), started_at = NULL, finished_at = NULL,"
-            + " claim_token = NULL, claimed_by = NULL, lease_epoch = NULL";
+            + " claim_token = NULL, claimed_by = NULL, lease_epoch = NULL, cancel_requested = 0";
 
     private final Transactions tx;
     private final String schedulerName;
@@ -195,8 +195,17 @@ public final class QuarryAdmin {
             try (PreparedStatement upd = c.prepareStatement(
                     "UPDATE quarry_jobs SET status = 'cancelled', finished_at = NOW(6), claim_token = NULL WHERE id = ? AND status = 'ready'")) {
                 upd.setLong(1, id);
-                return changed(c, id, upd.executeUpdate());
+                if (upd.executeUpdate() == 1) return changed(c, id, 1);
             }
+            // A running job is stopped by its node, which looks for these requests about once a second.
+            try (PreparedStatement upd = c.prepareStatement(
+                    "UPDATE quarry_jobs SET cancel_requested = 1 WHERE id = ? AND status = 'running'")) {
+                upd.setLong(1, id);
+                if (upd.executeUpdate() == 1) {
+                    return new Change(Change.Outcome.STOP_REQUESTED, job(c, id).orElse(null), null);
+                }
+            }
+            return changed(c, id, 0);
         });
     }
 

@@ -43,6 +43,7 @@ public final class Drain {
     /** Jobs held claimed beyond the running ones: this many seconds of the queue's pace. */
     private static final double PREFETCH_SECONDS = 0.5;
     private static final long PACE_WINDOW_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+    private static final long CANCEL_CHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final String NOT_STARTED = "not started: the lease had expired when a worker got to it";
 
     private final QueueRuntime rt;
@@ -62,6 +63,7 @@ public final class Drain {
     private Lease lease;
     private boolean leaseLost;
     private long nextRenewNanos;
+    private long nextCancelCheckNanos;
     /** Until when, by this node's monotonic clock, the lease is surely still ours; workers start no job after it. */
     private volatile long leaseValidUntilNanos;
     private long troubleSinceNanos;
@@ -73,7 +75,7 @@ public final class Drain {
     private int paceWindowCount;
     private String endedBy = "budget";
 
-    private int rescued, claimed, done, retried, dead, givenBack, refused;
+    private int rescued, claimed, done, retried, dead, givenBack, refused, cancelled;
 
     /** @param deadline when to stop claiming: the next scheduled fire of this queue's drain, or start + budget */
     public Drain(QueueRuntime rt, Instant deadline) {
@@ -137,9 +139,9 @@ public final class Drain {
             }
             DrainSummary summary = new DrainSummary(true, rescued, claimed, done, retried, dead, givenBack, refused, endedBy,
                     Duration.ofNanos(System.nanoTime() - start));
-            log.info("drain of queue {} ended ({}): claimed {}, done {}, retried {}, dead {}, given back {}, refused {}, rescued {} in {} ms"
-                            + " (lease epoch {})", queue, endedBy, claimed, done, retried, dead, givenBack, refused, rescued,
-                    summary.duration().toMillis(), lease.epoch());
+            log.info("drain of queue {} ended ({}): claimed {}, done {}, retried {}, dead {}, given back {}, cancelled {}, refused {},"
+                            + " rescued {} in {} ms (lease epoch {})", queue, endedBy, claimed, done, retried, dead, givenBack, cancelled,
+                    refused, rescued, summary.duration().toMillis(), lease.epoch());
             return summary;
         } finally {
             MDC.remove("queue");
@@ -151,7 +153,11 @@ public final class Drain {
             rescued++;
             if (r.buried()) dead++;
             log.warn("job {} orphaned by node {} during attempt {}/{}: {}", r.id(), Text.oneLine(r.claimedBy(), 200), r.attempt(),
-                    r.maxAttempts(), r.buried() ? "dead, no attempts left" : "back to ready");
+                    r.maxAttempts(), switch (r.to()) {
+                        case DEAD -> "dead, no attempts left";
+                        case CANCELLED -> "cancelled, as requested";
+                        default -> "back to ready";
+                    });
         }
     }
 
@@ -228,7 +234,8 @@ public final class Drain {
                 recordDone();
             }
             renewIfDue();
-            long wait = Math.min(deadlineNanos, nextRenewNanos) - System.nanoTime();
+            checkCancelRequests();
+            long wait = Math.min(Math.min(deadlineNanos, nextRenewNanos), nextCancelCheckNanos) - System.nanoTime();
             if (room >= claimAtRoom) wait = Math.min(wait, nextClaimNanos - System.nanoTime());
             if (!doneToRecord.isEmpty()) wait = Math.min(wait, doneSinceNanos + DONE_LATENCY_NANOS - System.nanoTime());
             gather(Math.max(wait, TimeUnit.MILLISECONDS.toNanos(1)));
@@ -262,7 +269,7 @@ public final class Drain {
             }
             interrupted |= f.interruptedByDrain;
             Thread.interrupted(); // leave the pool thread clean for the next job
-            finished.add(new Finished(job, outcome, System.nanoTime() - t0, interrupted));
+            finished.add(new Finished(job, outcome, System.nanoTime() - t0, interrupted, f.cancelRequested));
         });
     }
 
@@ -358,7 +365,7 @@ public final class Drain {
     private void recordOne(Finished f) {
         ClaimedJob job = f.job();
         String type = Text.oneLine(job.type(), 128);
-        Transition t = Transition.decide(job, f.outcome(), f.interrupted(), rt.retry);
+        Transition t = Transition.decide(job, f.outcome(), f.interrupted(), f.cancelled(), rt.retry);
         boolean ok;
         if (t instanceof Transition.Retry r) {
             ok = rt.jobs.retry(job, r.delay(), r.error());
@@ -383,6 +390,13 @@ public final class Drain {
                         job.attempt(), job.maxAttempts(), reason, millis(f), Durations.format(g.delay()),
                         g.note() == null ? "" : ": " + Text.oneLine(g.note(), 500));
             }
+        } else if (t instanceof Transition.Cancel c) {
+            ok = rt.jobs.cancel(job, c.note());
+            if (ok) {
+                cancelled++;
+                log.warn("job {} cancelled on request ({}, attempt {}/{}) after {} ms", job.id(), type, job.attempt(), job.maxAttempts(),
+                        millis(f));
+            }
         } else {
             throw new IllegalStateException("done outcomes are recorded in batches, not " + t);
         }
@@ -394,6 +408,36 @@ public final class Drain {
         refused++;
         log.warn("late completion of job {} refused by fencing ({} ran it under lease epoch {}, outcome {}): {}", f.job().id(), rt.node,
                 lease.epoch(), outcomeName(f.outcome()), rt.jobs.describe(f.job().id()));
+    }
+
+    /**
+     * About once a second, while jobs run, asks which of them an operator wants stopped: those not
+     * started are cancelled at once, running ones are interrupted and end cancelled.
+     */
+    private void checkCancelRequests() {
+        long now = System.nanoTime();
+        if (inFlight.isEmpty() || now < nextCancelCheckNanos || leaseLost) return;
+        nextCancelCheckNanos = now + CANCEL_CHECK_NANOS;
+        java.util.Set<Long> ids;
+        try {
+            ids = rt.jobs.cancelRequests(lease);
+        } catch (QuarryException e) {
+            trouble(e);
+            return;
+        }
+        for (Long id : ids) {
+            InFlight f = inFlight.get(id);
+            if (f == null || f.cancelRequested) continue;
+            f.cancelRequested = true;
+            if (f.state.compareAndSet(InFlight.QUEUED, InFlight.CANCELLED)) {
+                f.future.cancel(false);
+                inFlight.remove(id);
+                othersToRecord.add(new Finished(f.job, Outcome.failed("cancelled before it started"), 0, true, true));
+            } else {
+                f.interruptedByDrain = true;
+                f.future.cancel(true);
+            }
+        }
     }
 
     private void renewIfDue() {
@@ -433,6 +477,7 @@ public final class Drain {
                 loseLease(e);
                 continue;
             }
+            checkCancelRequests();
             long wait = stopRequested ? graceEndNanos - System.nanoTime() : renewEveryNanos;
             collect(Math.max(TimeUnit.MILLISECONDS.toNanos(1), Math.min(wait, renewEveryNanos)));
         }
@@ -554,6 +599,7 @@ public final class Drain {
         final java.util.concurrent.atomic.AtomicInteger state = new java.util.concurrent.atomic.AtomicInteger(QUEUED);
         Future<?> future;
         volatile boolean interruptedByDrain;
+        volatile boolean cancelRequested;
         boolean abandoned;
 
         InFlight(ClaimedJob job) {

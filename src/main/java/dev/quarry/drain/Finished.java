@@ -6,7 +6,9 @@ import dev.quarry.queue.ClaimedJob;
 /**
  * One run of one job, as a worker hands it back to its drain.
  *
- * @param interrupted the drain interrupted the run (shutdown, lost lease): give the job back unless it finished anyway
+ * @param interrupted the drain interrupted the run (shutdown, lost lease, cancel request): give the job back unless it
+ *                    finished anyway
+ * @param cancelled   an operator asked to stop the job: it ends cancelled unless it finished anyway
  */
-record Finished(ClaimedJob job, Outcome outcome, long nanos, boolean interrupted) {
+record Finished(ClaimedJob job, Outcome outcome, long nanos, boolean interrupted, boolean cancelled) {
 }

@@ -26,8 +26,17 @@ sealed interface Transition {
     record GiveBack(Duration delay, String note, String reason) implements Transition {
     }
 
+    /** running → cancelled, on an operator's request */
+    record Cancel(String note) implements Transition {
+    }
+
     static Transition decide(ClaimedJob job, Outcome outcome, boolean interrupted, RetryPolicy retry) {
+        return decide(job, outcome, interrupted, false, retry);
+    }
+
+    static Transition decide(ClaimedJob job, Outcome outcome, boolean interrupted, boolean cancelled, RetryPolicy retry) {
         if (outcome instanceof Outcome.Done) return new MarkDone();
+        if (cancelled) return new Cancel("cancelled on request during attempt " + job.attempt());
         if (interrupted) return new GiveBack(Duration.ZERO, null, "interrupted");
         if (outcome instanceof Outcome.Failed f) {
             if (job.lastAttempt()) {

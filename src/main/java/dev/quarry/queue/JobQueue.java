@@ -137,6 +137,27 @@ public final class JobQueue {
         return transition(job, "bury", "status = 'dead', finished_at = NOW(6), last_error = ?, claim_token = NULL", clip(error));
     }
 
+    /** To cancelled, finished, with a note; false when the claim was lost. */
+    public boolean cancel(ClaimedJob job, String note) {
+        return transition(job, "cancel", "status = 'cancelled', finished_at = NOW(6), last_error = ?, claim_token = NULL", clip(note));
+    }
+
+    /** Ids of this drain's running jobs that an operator asked to stop (bin/quarry cancel). */
+    public java.util.Set<Long> cancelRequests(Lease lease) {
+        return tx.autoCommit("read cancel requests of queue " + lease.queue(), c -> {
+            try (PreparedStatement sel = c.prepareStatement("SELECT id FROM quarry_jobs WHERE queue = ? AND status = 'running'"
+                    + " AND lease_epoch = ? AND cancel_requested = 1")) {
+                sel.setString(1, lease.queue());
+                sel.setLong(2, lease.epoch());
+                java.util.Set<Long> ids = new java.util.HashSet<>();
+                try (ResultSet rs = sel.executeQuery()) {
+                    while (rs.next()) ids.add(rs.getLong(1));
+                }
+                return ids;
+            }
+        });
+    }
+
     /**
      * Back to ready at now + delay without using up the attempt: the handler asked to run later,
      * or the node gave the job back unrun or interrupted (shutdown, lost lease).
@@ -170,7 +191,7 @@ public final class JobQueue {
         return tx.inTransaction("rescue orphaned jobs of queue " + queue, c -> {
             List<Rescued> found = new ArrayList<>();
             try (PreparedStatement sel = c.prepareStatement(
-                    "SELECT id, claimed_by, attempts, COALESCE(max_attempts, ?) FROM quarry_jobs"
+                    "SELECT id, claimed_by, attempts, COALESCE(max_attempts, ?), cancel_requested FROM quarry_jobs"
                             + " WHERE queue = ? AND status = 'running' AND (lease_epoch IS NULL OR lease_epoch < ?) FOR UPDATE")) {
                 sel.setInt(1, defaultMaxAttempts);
                 sel.setString(2, queue);
@@ -179,16 +200,22 @@ public final class JobQueue {
                     while (rs.next()) {
                         int attempts = rs.getInt(3);
                         int max = rs.getInt(4);
-                        found.add(new Rescued(rs.getLong(1), rs.getString(2), attempts, max, attempts >= max));
+                        boolean cancel = rs.getBoolean(5);
+                        JobState to = cancel ? JobState.CANCELLED : attempts >= max ? JobState.DEAD : JobState.READY;
+                        found.add(new Rescued(rs.getLong(1), rs.getString(2), attempts, max, to));
                     }
                 }
             }
             for (Rescued r : found) {
                 String error = "orphaned: node " + r.claimedBy() + " stopped during attempt " + r.attempt() + " of " + r.maxAttempts()
-                        + (r.buried() ? "; no attempts left" : "; will run again");
-                String set = r.buried()
-                        ? "status = 'dead', finished_at = NOW(6), last_error = ?, claim_token = NULL"
-                        : "status = 'ready', last_error = ?, claim_token = NULL";
+                        + switch (r.to()) {
+                            case CANCELLED -> "; cancelled, as requested";
+                            case DEAD -> "; no attempts left";
+                            default -> "; will run again";
+                        };
+                String set = r.to() == JobState.READY
+                        ? "status = 'ready', last_error = ?, claim_token = NULL"
+                        : "status = '" + r.to().sql() + "', finished_at = NOW(6), last_error = ?, claim_token = NULL";
                 try (PreparedStatement upd = c.prepareStatement("UPDATE quarry_jobs SET " + set + " WHERE id = ? AND status = 'running'")) {
                     upd.setString(1, error);
                     upd.setLong(2, r.id());
@@ -261,7 +288,10 @@ public final class JobQueue {
         for (int i = 0; i < ids.size(); i++) ps.setLong(from + i, ids.get(i));
     }
 
-    /** A job found running under a dead drain. */
-    public record Rescued(long id, String claimedBy, int attempt, int maxAttempts, boolean buried) {
+    /** A job found running under a dead drain, and where it went. */
+    public record Rescued(long id, String claimedBy, int attempt, int maxAttempts, JobState to) {
+        public boolean buried() {
+            return to == JobState.DEAD;
+        }
     }
 }

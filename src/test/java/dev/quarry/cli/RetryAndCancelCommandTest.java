@@ -131,12 +131,13 @@ class RetryAndCancelCommandTest {
     }
 
     @Test
-    void cancel_of_a_running_job_is_refused_as_not_supported_yet() {
+    void cancel_of_a_running_job_asks_its_node_to_stop_it_and_changes_nothing_else() {
         long id = running();
         Cli.Result r = Cli.run(db, "", "cancel", String.valueOf(id));
-        assertThat(r.exit()).isEqualTo(QuarryCli.NOT_FOUND);
-        assertThat(r.err()).contains("job " + id + " is running on node-a: stopping a running job is not supported yet");
-        assertThat(db.job(id)).containsEntry("status", "running").containsEntry("finished_at", null).containsEntry("claim_token", 77L);
+        assertThat(r.exit()).as(r.toString()).isZero();
+        assertThat(r.out()).contains("job " + id + " is running on node-a: its node was asked to stop it");
+        assertThat(db.job(id)).containsEntry("status", "running").containsEntry("finished_at", null).containsEntry("claim_token", 77L)
+                .containsEntry("cancel_requested", true);
     }
 
     @Test
@@ -144,7 +145,7 @@ class RetryAndCancelCommandTest {
         long done = db.insert("INSERT INTO quarry_jobs (type, status, finished_at) VALUES ('noop', 'done', NOW(6))");
         Cli.Result r = Cli.run(db, "", "cancel", String.valueOf(done));
         assertThat(r.exit()).isEqualTo(QuarryCli.NOT_FOUND);
-        assertThat(r.err()).contains("job " + done + " is already done: only ready jobs can be cancelled");
+        assertThat(r.err()).contains("job " + done + " is already done: only ready and running jobs can be cancelled");
         assertThat(db.status(done)).isEqualTo("done");
         assertThat(Cli.run(db, "", "cancel", "777777").exit()).isEqualTo(QuarryCli.NOT_FOUND);
     }

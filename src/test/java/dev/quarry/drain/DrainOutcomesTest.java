@@ -51,7 +51,11 @@ class DrainOutcomesTest {
                 },
                 "permanent", job -> Outcome.permanentFailure("payload names no file"),
                 "later", job -> Outcome.later(Duration.ofMinutes(10), "waiting for upstream"),
-                "null", job -> null);
+                "null", job -> null,
+                "sleepy", job -> {
+                    Thread.sleep(60_000);
+                    return Outcome.done();
+                });
         rt = new TestRuntime(db, "node-a", """
                 queue.default.workers = 1
                 retry.max-attempts = 3
@@ -232,5 +236,26 @@ class DrainOutcomesTest {
         db.exec("UPDATE quarry_leases SET paused = 0 WHERE queue = 'default'");
         rt.drainUntilIdle();
         assertThat(db.status(id)).isEqualTo("done");
+    }
+
+    @Test
+    void a_running_job_an_operator_cancels_is_interrupted_and_ends_cancelled() throws Exception {
+        long id = db.insertJob("sleepy", "{}");
+        long waiting = db.insertJob("sleepy", "{}"); // one worker: this one waits, claimed, behind the first
+        Thread drain = new Thread(rt::drainUntilIdle);
+        drain.start();
+        Poll.until(Duration.ofSeconds(10), "both jobs claimed", () -> "running".equals(db.status(id)) && "running".equals(db.status(waiting)));
+        long t0 = System.nanoTime();
+        assertThat(new dev.quarry.client.QuarryAdmin(db.dataSource(), "quarry", "QRTZ_").cancel(id).outcome())
+                .isEqualTo(dev.quarry.client.Change.Outcome.STOP_REQUESTED);
+        assertThat(new dev.quarry.client.QuarryAdmin(db.dataSource(), "quarry", "QRTZ_").cancel(waiting).outcome())
+                .isEqualTo(dev.quarry.client.Change.Outcome.STOP_REQUESTED);
+        Poll.until(Duration.ofSeconds(10), "both cancelled", () -> "cancelled".equals(db.status(id)) && "cancelled".equals(db.status(waiting)),
+                () -> db.statusCounts().toString());
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
+        assertThat((String) db.job(id).get("last_error")).isEqualTo("cancelled on request during attempt 1");
+        assertThat(db.job(id).get("finished_at")).isNotNull();
+        drain.join(10_000);
+        assertThat(drain.isAlive()).isFalse();
     }
 }
