@@ -66,7 +66,7 @@ public final class Node {
             if (!problems.isEmpty()) throw new QuarryException(problems.get(0));
 
             DBConnectionManager.getInstance().addConnectionProvider(SharedPoolProvider.NAME, new SharedPoolProvider(pool));
-            scheduler = new StdSchedulerFactory(config.quartz()).getScheduler();
+            scheduler = new StdSchedulerFactory(NodeIdentity.apply(config.quartz(), System.getenv("QUARRY_NODE_NAME"))).getScheduler();
             String node = scheduler.getSchedulerInstanceId();
             Transactions tx = new Transactions(pool);
             JobQueue jobs = new JobQueue(tx);

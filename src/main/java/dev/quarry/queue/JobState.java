@@ -11,7 +11,8 @@ import java.util.Locale;
  *   ready ───────────▶ running ───────────────▶ done
  *     ▲                  │ │ handler failed, attempts left: ready, run_at = now + backoff
  *     └──────────────────┘ │ snooze / shutdown release / orphan rescue: ready
- *                          └─ permanent failure, attempts exhausted, bad row ▶ dead
+ *                          ├─ permanent failure, attempts exhausted, bad row ▶ dead
+ *                          └─ operator's cancel request: handler interrupted ▶ cancelled
  *   ready ──cancel──▶ cancelled
  * </pre>
  */
