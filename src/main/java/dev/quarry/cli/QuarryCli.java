@@ -160,7 +160,7 @@ public final class QuarryCli implements Callable<Integer>, AutoCloseable {
         try {
             return new HikariDataSource(hc);
         } catch (HikariPool.PoolInitializationException e) {
-            throw new QuarryException("cannot connect to the database at " + maskUrl(db.url()) + " as " + db.user() + ": " + rootMessage(e), e);
+            throw new QuarryException("cannot connect to the database at " + maskUrl(db.url()) + " as " + db.user() + ": " + dev.quarry.queue.Transactions.rootCause(e), e);
         }
     }
 
@@ -227,13 +227,6 @@ public final class QuarryCli implements Callable<Integer>, AutoCloseable {
         return "";
     }
 
-    private static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null && t.getCause() != t) t = t.getCause();
-        String msg = t.getMessage() == null ? t.toString() : t.getMessage().strip();
-        if (t instanceof SQLException s && s.getErrorCode() != 0) msg += " (error " + s.getErrorCode() + ")";
-        return msg.replace('\n', ' ');
-    }
 
     /** Closes the pool this CLI opened, if any. */
     @Override

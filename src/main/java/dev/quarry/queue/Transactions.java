@@ -42,37 +42,35 @@ public final class Transactions {
 
     /** Runs {@code work} and commits; {@code what} names it in errors ("claim from queue video"). */
     public <T> T inTransaction(String what, Work<T> work) {
-        for (int attempt = 1; ; attempt++) {
-            try (Connection c = dataSource.getConnection()) {
-                // The node's pool hands out connections with auto-commit off already: no toggling
-                // round trips per transaction. Other data sources are switched here.
-                if (c.getAutoCommit()) c.setAutoCommit(false);
-                try {
-                    T result = work.run(c);
-                    c.commit();
-                    return result;
-                } catch (SQLException | RuntimeException e) {
-                    rollbackQuietly(c, e);
-                    throw e;
-                }
-            } catch (SQLException e) {
-                if (retryable(e) && attempt < MAX_TRIES) {
-                    noteRetry(what, e);
-                    pause(attempt);
-                    continue;
-                }
-                throw new QuarryException(what + " failed: " + describe(e), e);
+        return withRetries(what, c -> {
+            // The node's pool hands out connections with auto-commit off already: no toggling
+            // round trips per transaction. Other data sources are switched here.
+            if (c.getAutoCommit()) c.setAutoCommit(false);
+            try {
+                T result = work.run(c);
+                c.commit();
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                rollbackQuietly(c, e);
+                throw e;
             }
-        }
+        });
     }
 
     /** Runs {@code work} (single statements) and commits it, whatever the pool's auto-commit mode. */
     public <T> T autoCommit(String what, Work<T> work) {
+        return withRetries(what, c -> {
+            T result = work.run(c);
+            if (!c.getAutoCommit()) c.commit();
+            return result;
+        });
+    }
+
+    /** Runs {@code work} on a pooled connection, again after a deadlock or lock-wait timeout. */
+    private <T> T withRetries(String what, Work<T> work) {
         for (int attempt = 1; ; attempt++) {
             try (Connection c = dataSource.getConnection()) {
-                T result = work.run(c);
-                if (!c.getAutoCommit()) c.commit();
-                return result;
+                return work.run(c);
             } catch (SQLException e) {
                 if (retryable(e) && attempt < MAX_TRIES) {
                     noteRetry(what, e);
@@ -91,6 +89,15 @@ public final class Transactions {
             }
         }
         return false;
+    }
+
+    /** The innermost cause's message on one line, with its error code: why a connection failed. */
+    public static String rootCause(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) t = t.getCause();
+        String msg = t.getMessage() == null ? t.toString() : t.getMessage().strip();
+        if (t instanceof SQLException s && s.getErrorCode() != 0) msg += " (error " + s.getErrorCode() + ")";
+        return msg.replace('\n', ' ');
     }
 
     /** The driver's message with its error code: what an operator needs to look it up. */
