@@ -5,7 +5,6 @@ import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.pool.HikariPool;
 import dev.quarry.QuarryException;
 import dev.quarry.config.DatabaseConfig;
-import java.sql.SQLException;
 
 /** Builds the node's one HikariCP pool, which Quarry and Quartz share. */
 final class ConnectionPool {
