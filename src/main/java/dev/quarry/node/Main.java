@@ -48,9 +48,23 @@ public final class Main {
         }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             node.stop();
+            removePidFile(System.getenv("QUARRY_PID_FILE"));
             ((LoggerContext) LoggerFactory.getILoggerFactory()).stop();
         }, "quarry-shutdown"));
         node.awaitStopped();
+    }
+
+    /** bin/start names the node's pid file; a node that stopped cleanly leaves none behind. */
+    private static void removePidFile(String file) {
+        if (file == null) return;
+        try {
+            Path p = Path.of(file);
+            if (Files.isRegularFile(p) && Files.readString(p).strip().equals(Long.toString(ProcessHandle.current().pid()))) {
+                Files.delete(p);
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // bin/start notices a stale pid file anyway
+        }
     }
 
     /** One line on stderr (bin/start sends it to the log file too), then exit. */
