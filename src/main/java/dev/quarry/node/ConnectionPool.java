@@ -31,7 +31,13 @@ final class ConnectionPool {
         // A partition that drops packets would leave a statement waiting for ever (the driver's
         // default); no statement of Quarry's or Quartz's takes a minute, and lock waits end sooner.
         if (!db.url().contains("socketTimeout")) hc.addDataSourceProperty("socketTimeout", "60000");
-        if (!db.url().contains("sessionVariables")) hc.addDataSourceProperty("sessionVariables", "innodb_lock_wait_timeout=20");
+        // A node cut off in the middle of a transaction (its claim holds the queue's lease row, Quartz's
+        // holds QRTZ_LOCKS) would keep those locks until the server drops the silent connection: 8 hours
+        // by default. One minute instead; the pool pings idle connections every 30 s so they live on.
+        if (!db.url().contains("sessionVariables")) {
+            hc.addDataSourceProperty("sessionVariables", "innodb_lock_wait_timeout=20,wait_timeout=60");
+        }
+        hc.setKeepaliveTime(30_000);
         try {
             return new HikariDataSource(hc);
         } catch (HikariPool.PoolInitializationException e) {

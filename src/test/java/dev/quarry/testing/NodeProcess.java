@@ -37,7 +37,14 @@ public final class NodeProcess implements AutoCloseable {
     }
 
     public static NodeProcess start(String name, TestDatabase db, Path configDir, Path workDir, Map<String, String> extraEnv) {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        return start(List.of(), name, db, configDir, workDir, extraEnv);
+    }
+
+    /** Starts the node behind {@code prefix}, e.g. {@code ip netns exec NAME} to run it on a test host of its own. */
+    public static NodeProcess start(List<String> prefix, String name, TestDatabase db, Path configDir, Path workDir,
+                                    Map<String, String> extraEnv) {
+        List<String> cmd = new ArrayList<>(prefix);
+        cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", classPath(), "dev.quarry.node.Main"));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         Map<String, String> env = pb.environment();

@@ -16,6 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * the same port. Nodes connect through it; the test itself talks to the database directly.
  */
 public final class TcpProxy implements AutoCloseable {
+    private final InetAddress bind;
     private final String targetHost;
     private final int targetPort;
     private final int port;
@@ -23,11 +24,17 @@ public final class TcpProxy implements AutoCloseable {
     private volatile ServerSocket server;
 
     public TcpProxy(String targetHost, int targetPort) throws IOException {
+        this(InetAddress.getLoopbackAddress(), targetHost, targetPort);
+    }
+
+    /** A relay listening on {@code bind}, e.g. the host's side of a test network namespace. */
+    public TcpProxy(InetAddress bind, String targetHost, int targetPort) throws IOException {
+        this.bind = bind;
         this.targetHost = targetHost;
         this.targetPort = targetPort;
         ServerSocket s = new ServerSocket();
         s.setReuseAddress(true);
-        s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        s.bind(new InetSocketAddress(bind, 0));
         this.port = s.getLocalPort();
         listen(s);
     }
@@ -38,7 +45,7 @@ public final class TcpProxy implements AutoCloseable {
 
     /** The JDBC URL of {@code database} through this relay. */
     public String url(String database) {
-        return "jdbc:mariadb://127.0.0.1:" + port + "/" + database;
+        return "jdbc:mariadb://" + bind.getHostAddress() + ":" + port + "/" + database;
     }
 
     private void listen(ServerSocket s) {
@@ -88,7 +95,7 @@ public final class TcpProxy implements AutoCloseable {
     public synchronized void heal() throws IOException {
         ServerSocket s = new ServerSocket();
         s.setReuseAddress(true);
-        s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+        s.bind(new InetSocketAddress(bind, port));
         listen(s);
     }
 
