@@ -29,20 +29,27 @@ import picocli.CommandLine.Option;
  * no-op jobs; a steady-rate latency run; and the speed of plain-SQL enqueueing. Prints one line per
  * run on stdout and appends the same figures to a CSV file. Progress and context go to stderr; the
  * node's console log goes to a file ({@code --node-log}), so it neither mixes with the results nor
- * costs a terminal's speed.
+ * costs a terminal's speed. Only when asked for, a cluster run starts node JVMs of their own
+ * ({@link ClusterRun}).
  *
  * <p>Each run works in a fresh database {@code quarry_bench_<run>_<random>} and drops it after.
  * Nothing here asserts a speed: the figures are for people to compare.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
         description = {"Benchmarks Quarry against a hand-written JDBC SKIP LOCKED loop on the same MariaDB server.",
-                "Runs, in this order: for each backlog size baseline, quarry, quarry-warn; then steady; then enqueue."},
+                "Runs, in this order: for each backlog size baseline, quarry, quarry-warn; then cluster (only with --only cluster);"
+                        + " then steady; then enqueue."},
         footer = {"", "The database password comes from QUARRY_BENCH_DB_PASSWORD (default empty), never from the command line."})
 public final class Bench implements Callable<Integer> {
-    static final Set<String> RUNS = Set.of("baseline", "quarry", "quarry-warn", "steady", "enqueue");
+    static final Set<String> RUNS = Set.of("baseline", "quarry", "quarry-warn", "cluster", "steady", "enqueue");
+    /** The cluster run's backlog when --backlogs is not given. */
+    static final int DEFAULT_CLUSTER_BACKLOG = 100_000;
+    /** The node JVMs' options when QUARRY_JAVA_OPTS is not set, as in bin/start. */
+    static final String DEFAULT_NODE_JAVA_OPTS = "-Xmx512m";
 
     @Option(names = "--backlogs", split = ",", paramLabel = "N", defaultValue = "20000,100000,1000000",
-            description = "Backlog sizes for the baseline and Quarry runs (default: ${DEFAULT-VALUE}).")
+            description = "Backlog sizes for the baseline and Quarry runs (default: ${DEFAULT-VALUE}); the cluster run takes"
+                    + " the largest one given here, else " + DEFAULT_CLUSTER_BACKLOG + ".")
     List<Integer> backlogs;
 
     @Option(names = {"-t", "--threads"}, defaultValue = "8",
@@ -57,9 +64,15 @@ public final class Bench implements Callable<Integer> {
     Duration duration;
 
     @Option(names = "--only", split = ",", paramLabel = "RUN", defaultValue = "baseline,quarry,quarry-warn,steady,enqueue",
-            description = "Which runs: baseline, quarry, quarry-warn (dev.quarry.drain logged at WARN), steady, enqueue"
-                    + " (default: ${DEFAULT-VALUE}).")
+            description = "Which runs: baseline, quarry, quarry-warn (dev.quarry.drain logged at WARN), cluster (K node JVMs"
+                    + " and one, three queues; see --nodes), steady, enqueue (default: ${DEFAULT-VALUE}).")
     List<String> only;
+
+    @Option(names = "--nodes", paramLabel = "K", defaultValue = "3",
+            description = "Cluster run: node JVMs that drain the backlog together, each serving queues q1,q2,q3 with T workers;"
+                    + " one node JVM drains the same backlog first, for the ratio. Node logs go to cluster-node-N.log beside"
+                    + " --node-log; node JVM options from QUARRY_JAVA_OPTS, else " + DEFAULT_NODE_JAVA_OPTS + " (default: ${DEFAULT-VALUE}).")
+    int nodes;
 
     @Option(names = "--db-url", defaultValue = "${env:QUARRY_BENCH_DB_URL:-jdbc:mariadb://127.0.0.1:3306/}",
             description = "The MariaDB server (default: QUARRY_BENCH_DB_URL, else jdbc:mariadb://127.0.0.1:3306/).")
@@ -108,6 +121,9 @@ public final class Bench implements Callable<Integer> {
 
     @Option(names = "--keep-databases", description = "Do not drop the benchmark databases (to inspect them).")
     boolean keepDatabases;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
 
     private final PrintStream out;
     private final Path quarryHome;
@@ -160,6 +176,7 @@ public final class Bench implements Callable<Integer> {
         }
         if (repeat < 1) throw new CommandLine.ParameterException(new CommandLine(this), "--repeat must be at least 1");
         if (threads < 1) throw new CommandLine.ParameterException(new CommandLine(this), "--threads must be at least 1");
+        if (nodes < 1) throw new CommandLine.ParameterException(new CommandLine(this), "--nodes must be at least 1");
         for (int b : backlogs) {
             if (b < 1) throw new CommandLine.ParameterException(new CommandLine(this), "--backlogs: " + b + " is not a positive size");
         }
@@ -216,10 +233,53 @@ public final class Bench implements Callable<Integer> {
                 for (ResultRow m : Medians.of(reps, backlog, threads)) emit(rows, results, m);
             }
         }
+        if (runs.contains("cluster")) runCluster(server, settings, results, rows);
         if (runs.contains("steady")) measure(rows, results, "steady", () -> new SteadyRun(server, settings).run());
         if (runs.contains("enqueue")) measureAll(rows, results, "enqueue", () -> new EnqueueRun(server, settings).run());
         System.err.printf("bench: done, load average %s%n", loadAverage());
         return rows;
+    }
+
+    /**
+     * One node JVM, then K, on the same backlog, {@code --repeat} times in turn (so a busy spell of
+     * the machine hits both alike), each K-node row with its ratio to the one-node run just before.
+     */
+    private void runCluster(BenchServer server, Settings settings, ResultsCsv results, List<ResultRow> rows) {
+        int backlog = clusterBacklog();
+        ClusterRun cluster = new ClusterRun(server, settings, clusterLogDir(), env.getOrDefault("QUARRY_JAVA_OPTS", DEFAULT_NODE_JAVA_OPTS));
+        try {
+            cluster.clearLogs();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove the old node logs: " + e.getMessage(), e);
+        }
+        List<ResultRow> reps = new ArrayList<>();
+        for (int rep = 1; rep <= repeat; rep++) {
+            currentRep = rep;
+            String tag = repeat > 1 ? " rep=" + rep : "";
+            ResultRow one = measure(rows, results, "cluster nodes=1 backlog=" + backlog + tag, () -> withRep(cluster.run(backlog, 1, null)));
+            reps.add(one);
+            if (nodes > 1) {
+                Double oneRate = rate(one);
+                reps.add(measure(rows, results, "cluster nodes=" + nodes + " backlog=" + backlog + tag,
+                        () -> withRep(cluster.run(backlog, nodes, oneRate))));
+            }
+        }
+        if (repeat > 1) {
+            for (ResultRow m : ClusterRun.medians(reps, backlog, nodes)) emit(rows, results, m);
+        }
+    }
+
+    /** The largest of --backlogs when given; the default list's 1,000,000 would make this run long for little more insight. */
+    private int clusterBacklog() {
+        boolean given = spec != null && spec.commandLine().getParseResult() != null
+                && spec.commandLine().getParseResult().hasMatchedOption("--backlogs");
+        return given ? backlogs.stream().mapToInt(Integer::intValue).max().orElse(DEFAULT_CLUSTER_BACKLOG) : DEFAULT_CLUSTER_BACKLOG;
+    }
+
+    /** Beside the node log (target/bench by default). */
+    private Path clusterLogDir() {
+        Path base = nodeLog == null || nodeLog.equals("-") ? quarryHome.resolve("target/bench") : quarryHome.resolve(nodeLog).getParent();
+        return (base == null ? quarryHome : base).toAbsolutePath();
     }
 
     /**

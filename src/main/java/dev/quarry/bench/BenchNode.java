@@ -60,7 +60,7 @@ final class BenchNode {
         return ConfigLoader.fromProperties(quarry, quartz, env);
     }
 
-    private static Properties quartzFile(Path quarryHome) {
+    static Properties quartzFile(Path quarryHome) {
         Properties p = new Properties();
         Path file = quarryHome.resolve("quartz").resolve(ConfigLoader.QUARTZ_FILE);
         if (Files.isRegularFile(file)) {

@@ -45,7 +45,7 @@ final class Medians {
         return out;
     }
 
-    private static Double median(List<ResultRow> rows, String key) {
+    static Double median(List<ResultRow> rows, String key) {
         List<Double> v = new ArrayList<>();
         for (ResultRow r : rows) {
             try {

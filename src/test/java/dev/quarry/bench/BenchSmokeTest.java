@@ -45,6 +45,30 @@ class BenchSmokeTest {
     }
 
     @Test
+    void the_cluster_run_drains_three_queues_with_one_node_jvm_then_k_and_leaves_no_process_behind() throws Exception {
+        Path csv = dir.resolve("results.csv");
+        ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(stdout, true, StandardCharsets.UTF_8);
+        int exit = Bench.commandLine(out, Path.of("").toAbsolutePath(), Map.of("QUARRY_BENCH_DB_PASSWORD", TestDatabase.PASSWORD))
+                .execute("--backlogs", "600", "--threads", "2", "--only", "cluster", "--nodes", "2",
+                        "--db-url", TestDatabase.SERVER_URL, "--db-user", TestDatabase.USER,
+                        "--csv", csv.toString(), "--node-log", dir.resolve("node.log").toString(), "--max-run-time", "2m");
+
+        String printed = stdout.toString(StandardCharsets.UTF_8);
+        assertThat(exit).as(printed).isZero();
+        assertThat(printed).contains("cluster nodes=1 queues=3 backlog=600 jobs/s=").contains("per_node=n1:")
+                .contains("cluster nodes=2 queues=3 backlog=600 jobs/s=").contains("ratio_to_one_node=").contains("per_node=n1:")
+                .contains("drained_by=q1:");
+        assertThat(printed.lines().filter(l -> l.contains("done=600") && l.contains("status=ok"))).hasSize(2);
+        assertThat(Files.readAllLines(csv)).hasSize(3);
+        assertThat(Files.readString(dir.resolve("cluster-node-1.log"))).contains("=== bench: cluster nodes=1")
+                .contains("=== bench: cluster nodes=2").contains("started: queues q1, q2, q3");
+        assertThat(Files.readString(dir.resolve("cluster-node-2.log"))).contains("started: queues q1, q2, q3");
+        assertThat(ProcessHandle.current().descendants().filter(ProcessHandle::isAlive)
+                .filter(p -> p.info().commandLine().orElse("").contains("dev.quarry.node.Main"))).isEmpty();
+    }
+
+    @Test
     void nearest_rank_percentiles_pick_the_expected_row() {
         assertThat(DelayStats.rank(0.5, 1)).isEqualTo(1);
         assertThat(DelayStats.rank(0.5, 10)).isEqualTo(5);
