@@ -27,7 +27,10 @@ import java.util.function.Function;
  * but a node that comes up after the others have taken every queue adds nothing, which is part of
  * what this run shows. Per node and per queue, {@code per_node} and {@code per_queue} give each
  * one's jobs over that same whole-run time, so they add up to {@code jobs/s}; {@code drained_by}
- * names the nodes (n1..nK, in launch order) that drained each queue, drain after drain.
+ * names the nodes (n1..nK, in launch order) that drained each queue, drain after drain, and
+ * {@code max_handover_ms} the longest pause of a queue between two of its drains (a drain ends at
+ * the queue's next fire, so a run that crosses a minute boundary has hand-overs). {@code node_cpu_s}
+ * is each node JVM's CPU time: on a small machine the nodes and the database share the same cores.
  *
  * <p>Every node JVM is fresh, so every run pays for class loading and JIT compilation alike; there is no warm-up.
  */
@@ -120,8 +123,9 @@ final class ClusterRun {
                     .put("started_s", join(startedS)).put("node_cpu_s", join(cpuS))
                     .put("wall_s", wallNanos / 1e9).put("db_s", dbSeconds)
                     .put("insert_s", insertNanos / 1e9).put("insert_rows_per_s", backlog / (insertNanos / 1e9))
-                    .put("drains", spread.drains())
-                    .put("jobs", totals.jobs()).put("done", totals.done());
+                    .put("drains", spread.drains());
+            if (spread.drains() > queues.size()) row.put("max_handover_ms", spread.maxHandoverMs());
+            row.put("jobs", totals.jobs()).put("done", totals.done());
             totals.addBatchingTo(row);
             if (totals.dead() > 0) row.put("dead", totals.dead());
             row.put("exit", String.join("/", exits.stream().map(e -> e.code() + (e.killed() ? "(killed)" : "")).toList()));
