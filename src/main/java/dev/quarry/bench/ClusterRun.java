@@ -159,7 +159,7 @@ final class ClusterRun {
             Thread.sleep(50);
         }
         for (int i = 0; i < ids.length; i++) {
-            // instanceId AUTO is the host name plus the start time in ms: nodes started together could clash.
+            // Two nodes under one id would pass for one node in per_node (a quartz.properties with a fixed instanceId).
             if (names.putIfAbsent(ids[i], "n" + (i + 1)) != null) {
                 throw new IllegalStateException("two nodes got the same Quartz instance id " + ids[i] + "; run again");
             }
