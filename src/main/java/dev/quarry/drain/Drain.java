@@ -44,6 +44,8 @@ public final class Drain {
     private static final double PREFETCH_SECONDS = 0.5;
     private static final long PACE_WINDOW_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
     private static final long CANCEL_CHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** How long a new drain waits for the lease of one that is finishing. */
+    private static final long HANDOVER_WAIT_NANOS = TimeUnit.SECONDS.toNanos(5);
     private static final String NOT_STARTED = "not started: the lease had expired when a worker got to it";
 
     private final QueueRuntime rt;
@@ -112,7 +114,7 @@ public final class Drain {
             log.info("drain of queue {} starting on node {}", queue, rt.node);
             LeaseStore.Result taken;
             try {
-                taken = rt.leases.tryAcquire(queue, rt.node, rt.config.leaseDuration());
+                taken = takeLease();
             } catch (QuarryException e) {
                 log.error("drain of queue {} aborted: {}", queue, e.getMessage());
                 return new DrainSummary(false, 0, 0, 0, 0, 0, 0, 0, "error", Duration.ofNanos(System.nanoTime() - start));
@@ -145,6 +147,20 @@ public final class Drain {
             return summary;
         } finally {
             MDC.remove("queue");
+        }
+    }
+
+    /**
+     * Takes the lease, waiting briefly for a prior drain that is finishing: at a hand-over the next
+     * fire can start while the last one still records its final jobs (Quartz's cluster does not
+     * always hold it back), and giving up then would leave the queue idle until the fire after.
+     */
+    private LeaseStore.Result takeLease() {
+        long until = System.nanoTime() + HANDOVER_WAIT_NANOS;
+        while (true) {
+            LeaseStore.Result taken = rt.leases.tryAcquire(queue, rt.node, rt.config.leaseDuration());
+            if (taken.acquired() || stopRequested || System.nanoTime() >= until) return taken;
+            sleepQuietly(TimeUnit.MILLISECONDS.toNanos(100));
         }
     }
 

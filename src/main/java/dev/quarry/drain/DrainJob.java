@@ -15,9 +15,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The Quartz job that drains one queue; one JobDetail per queue, named after it, in group
- * {@value #GROUP}. {@code @DisallowConcurrentExecution} makes Quartz's cluster keep the queue's
- * other triggers BLOCKED while it runs anywhere; the lease in {@link Drain} covers the case Quartz
- * misses (a stalled node declared dead while its drain still runs).
+ * {@value #GROUP}. {@code @DisallowConcurrentExecution} asks Quartz's cluster to keep the queue's
+ * other triggers BLOCKED while it runs anywhere. Quartz does not always manage it (a stalled node
+ * declared dead while its drain runs, quartz#782 and #847; fires that meet at a hand-over), so the
+ * lease in {@link Drain} is what keeps two drains of a queue apart.
  *
  * <p>Unless the queue sets a budget, a drain claims until the queue's next scheduled fire, so the
  * next drain follows at once and a job waits for a poll interval, not for the next minute.
@@ -57,10 +58,27 @@ public final class DrainJob implements InterruptableJob {
         Drain drain = new Drain(rt, deadline(context, rt));
         current = drain;
         if (interrupted) drain.requestStop();
+        DrainSummary summary;
         try {
-            drain.run();
+            summary = drain.run();
         } finally {
             current = null;
+        }
+        if (!interrupted && (summary.endedBy().equals("budget") || summary.endedBy().equals("prior drain running"))) {
+            followUpIfDue(context, rt);
+        }
+    }
+
+    /**
+     * A drain that hands over while jobs are due asks for a follow-up fire at once, so a missed or
+     * refused fire never leaves the queue waiting for the next period. Quartz holds it until this
+     * execution has returned.
+     */
+    private static void followUpIfDue(JobExecutionContext context, QueueRuntime rt) {
+        try {
+            if (rt.jobs.hasDue(rt.queue.name())) context.getScheduler().triggerJob(jobKey(rt.queue.name()));
+        } catch (SchedulerException | RuntimeException e) {
+            log.warn("could not schedule a follow-up drain of queue {}: {}; the next fire drains it", rt.queue.name(), e.getMessage());
         }
     }
 

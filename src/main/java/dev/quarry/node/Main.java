@@ -11,8 +11,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs a node in the foreground until SIGTERM or SIGINT. Exit codes: 0 after a graceful stop,
- * 2 for bad configuration, 3 when the node cannot start (database, schema, scheduler).
+ * Runs a node in the foreground until SIGTERM or SIGINT. Exit codes: the JVM's 143 (SIGTERM) or 130
+ * (SIGINT) after a graceful stop, 2 for bad configuration, 3 when the node cannot start (database,
+ * schema, scheduler).
  */
 public final class Main {
     public static final int EXIT_CONFIG = 2;

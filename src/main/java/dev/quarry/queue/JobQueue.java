@@ -142,6 +142,19 @@ public final class JobQueue {
         return transition(job, "cancel", "status = 'cancelled', finished_at = NOW(6), last_error = ?, claim_token = NULL", clip(note));
     }
 
+    /** Whether the queue has a ready job that is due now. */
+    public boolean hasDue(String queue) {
+        return tx.autoCommit("look for due jobs in queue " + queue, c -> {
+            try (PreparedStatement sel = c.prepareStatement(
+                    "SELECT 1 FROM quarry_jobs WHERE queue = ? AND status = 'ready' AND run_at <= NOW(6) LIMIT 1")) {
+                sel.setString(1, queue);
+                try (ResultSet rs = sel.executeQuery()) {
+                    return rs.next();
+                }
+            }
+        });
+    }
+
     /** Ids of this drain's running jobs that an operator asked to stop (bin/quarry cancel). */
     public java.util.Set<Long> cancelRequests(Lease lease) {
         return tx.autoCommit("read cancel requests of queue " + lease.queue(), c -> {
