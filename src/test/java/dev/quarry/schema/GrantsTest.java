@@ -23,6 +23,8 @@ class GrantsTest {
 
     @BeforeAll
     static void applyGrants() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(TestDatabase.ENFORCES_GRANTS,
+                "the test server runs without grant tables (the tests' own embedded MariaDB): accounts cannot be tested");
         db = TestDatabase.create("grants");
         String suffix = Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffL);
         producer = "qp_" + suffix;
@@ -38,6 +40,7 @@ class GrantsTest {
 
     @AfterAll
     static void dropAccounts() {
+        if (db == null) return;
         db.exec("DROP USER IF EXISTS '" + producer + "'@'%'");
         db.exec("DROP USER IF EXISTS '" + node + "'@'%'");
         db.close();
