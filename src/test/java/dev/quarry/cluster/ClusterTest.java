@@ -210,6 +210,7 @@ class ClusterTest {
         }
         assertThat(node.output()).contains("stopping: no new claims").contains("interrupting").doesNotContain("Exception in thread");
         assertThat(db.count("SELECT COUNT(*) FROM quarry_leases WHERE holder IS NOT NULL")).as("lease released").isZero();
+        assertThat(db.count("SELECT COUNT(*) FROM QRTZ_SCHEDULER_STATE")).as("check-in row removed").isZero();
     }
 
     @Test
