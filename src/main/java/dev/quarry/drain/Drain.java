@@ -40,9 +40,6 @@ public final class Drain {
     private static final int PRUNE_BATCH = 5000;
     /** Longest a completion waits to ride in the next claim before it is recorded on its own. */
     private static final long DONE_LATENCY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
-    /** Jobs held claimed beyond the running ones: this many seconds of the queue's pace. */
-    private static final double PREFETCH_SECONDS = 0.5;
-    private static final long PACE_WINDOW_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
     private static final long CANCEL_CHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
     /** How long a new drain waits for the lease of one that is finishing. */
     private static final long HANDOVER_WAIT_NANOS = TimeUnit.SECONDS.toNanos(5);
@@ -72,9 +69,7 @@ public final class Drain {
     /** When the oldest completion in doneToRecord arrived. */
     private long doneSinceNanos;
     /** The queue's recent pace, which sizes the prefetch. */
-    private double completionsPerSecond;
-    private long paceWindowStartNanos;
-    private int paceWindowCount;
+    private final Pace pace = new Pace();
     private String endedBy = "budget";
 
     private int rescued, claimed, done, retried, dead, givenBack, refused, cancelled;
@@ -212,7 +207,7 @@ public final class Drain {
             }
             long now = System.nanoTime();
             if (now >= deadlineNanos) return;
-            int prefetch = (int) Math.max(workers, Math.min(batch, Math.ceil(completionsPerSecond * PREFETCH_SECONDS)));
+            int prefetch = pace.prefetch(workers, batch);
             int cap = workers + prefetch;
             int claimAtRoom = Math.max(1, Math.min(batch, cap / 2));
             int room = cap - inFlight.size();
@@ -301,7 +296,7 @@ public final class Drain {
         try {
             Finished f = waitNanos > 0 ? finished.poll(waitNanos, TimeUnit.NANOSECONDS) : finished.poll();
             while (f != null) {
-                measurePace();
+                pace.finished(System.nanoTime());
                 InFlight owner = inFlight.remove(f.job().id());
                 if (owner != null && !owner.abandoned) {
                     if (f.outcome() instanceof Outcome.Done) {
@@ -316,22 +311,6 @@ public final class Drain {
         } catch (InterruptedException e) {
             // Quartz asks a drain to stop through requestStop(); a raw interrupt means the same.
             requestStop();
-        }
-    }
-
-    /** Counts one finished run towards completionsPerSecond, measured over windows of a quarter second. */
-    private void measurePace() {
-        long now = System.nanoTime();
-        if (paceWindowStartNanos == 0) paceWindowStartNanos = now;
-        paceWindowCount++;
-        long elapsed = now - paceWindowStartNanos;
-        if (elapsed >= PACE_WINDOW_NANOS) {
-            completionsPerSecond = paceWindowCount * 1e9 / elapsed;
-            paceWindowStartNanos = now;
-            paceWindowCount = 0;
-        } else if (elapsed >= PACE_WINDOW_NANOS / 5) {
-            // early in a window, ramp up, never down: a fresh drain on a backlog reaches full batches at once
-            completionsPerSecond = Math.max(completionsPerSecond, paceWindowCount * 1e9 / elapsed);
         }
     }
 
