@@ -94,7 +94,16 @@ public final class Node {
             runtimes.values().forEach(rt -> rt.workers().close());
             pool.close();
             if (e instanceof QuarryException qe) throw qe;
-            throw new QuarryException("cannot start the Quartz scheduler: " + e.getMessage(), e);
+            String cause = dev.quarry.queue.Transactions.rootCause(e);
+            java.util.regex.Matcher noSetter = java.util.regex.Pattern.compile("No setter for property '([^']+)'").matcher(cause);
+            if (noSetter.find()) {
+                // Quartz hands every org.quartz.jobStore.* / threadPool.* key to a setter: a typo ends here.
+                String key = config.quartz().stringPropertyNames().stream().filter(k -> k.endsWith("." + noSetter.group(1)))
+                        .findFirst().orElse(noSetter.group(1));
+                throw new dev.quarry.config.ConfigException(config.configDir() + "/" + dev.quarry.config.ConfigLoader.QUARTZ_FILE
+                        + ": unknown key '" + key + "' (Quartz has no such setting)");
+            }
+            throw new QuarryException("cannot start the Quartz scheduler: " + cause, e);
         }
     }
 

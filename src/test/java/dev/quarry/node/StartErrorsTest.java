@@ -120,4 +120,15 @@ class StartErrorsTest {
             }
         }
     }
+
+    @Test
+    void a_misspelt_quartz_key_stops_the_node_with_exit_2_naming_the_key_and_file() {
+        try (TestDatabase db = TestDatabase.create("quartzkey");
+             NodeProcess node = NodeProcess.start("n", db, TestConfig.write(work.resolve("c"), "queues = default\n",
+                     "org.quartz.jobStore.clusterCheckinIntervall = 5000\n"), work, Map.of())) {
+            assertThat(node.awaitExit(EXIT)).isEqualTo(Main.EXIT_CONFIG);
+            assertThat(errorLines(node)).singleElement().asString().startsWith("quarry: bad configuration: ")
+                    .endsWith("quartz.properties: unknown key 'org.quartz.jobStore.clusterCheckinIntervall' (Quartz has no such setting)");
+        }
+    }
 }

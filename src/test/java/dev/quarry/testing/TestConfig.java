@@ -14,6 +14,11 @@ public final class TestConfig {
      * @return the folder, holding quarry.properties, a quartz.properties with a 1 s check-in, and logback.xml
      */
     public static Path write(Path dir, String quarry) {
+        return write(dir, quarry, "");
+    }
+
+    /** As {@link #write(Path, String)}, with {@code quartzExtra} appended to quartz.properties. */
+    public static Path write(Path dir, String quarry, String quartzExtra) {
         try {
             Files.createDirectories(dir);
             Files.writeString(dir.resolve("quarry.properties"), quarry);
@@ -23,7 +28,7 @@ public final class TestConfig {
                     # a dead peer is noticed after 1 s + 7.5 s instead of 15 s
                     org.quartz.jobStore.clusterCheckinInterval = 1000
                     org.quartz.jobStore.misfireThreshold = 5000
-                    """);
+                    """ + quartzExtra);
             Files.writeString(dir.resolve("logback.xml"), """
                     <configuration>
                       <statusListener class="ch.qos.logback.core.status.NopStatusListener"/>
