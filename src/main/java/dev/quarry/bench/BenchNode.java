@@ -35,8 +35,7 @@ final class BenchNode {
     /** Builds the Quartz and Quarry tables in {@code db} from the same scripts a DBA runs. */
     static void createSchema(BenchServer server, String db) throws SQLException {
         try (Connection c = server.connect(db)) {
-            SchemaScripts.apply(c, SchemaScripts.quartz());
-            SchemaScripts.apply(c, SchemaScripts.quarry());
+            SchemaScripts.applyAll(c);
         }
     }
 

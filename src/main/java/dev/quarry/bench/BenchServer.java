@@ -72,13 +72,7 @@ final class BenchServer {
 
     /** The server URL with {@code database} in place of whatever database it named. */
     String urlFor(String database) {
-        int schemeEnd = serverUrl.indexOf("//") + 2;
-        int query = serverUrl.indexOf('?');
-        int slash = serverUrl.indexOf('/', schemeEnd);
-        if (query >= 0 && slash > query) slash = -1;
-        int hostEnd = slash >= 0 ? slash : (query >= 0 ? query : serverUrl.length());
-        String params = query < 0 ? "" : serverUrl.substring(query);
-        return serverUrl.substring(0, hostEnd) + "/" + database + params;
+        return dev.quarry.config.JdbcUrls.withDatabase(serverUrl, database);
     }
 
     private void exec(String sql) {

@@ -31,16 +31,7 @@ final class SchemaCommand extends CliCommand {
             boolean quartz = which == null || which.equals("quartz");
             boolean quarry = which == null || which.equals("quarry");
             if (!quartz && !quarry) throw usage("'" + which + "' is neither quartz nor quarry");
-            StringBuilder b = new StringBuilder();
-            if (quartz) {
-                b.append("-- Quartz tables for MariaDB, from the Quartz jar's tables_mysql_innodb.sql, less its lines that delete tables\n");
-                SchemaScripts.quartz().forEach(s -> b.append(s).append(";\n\n"));
-            }
-            if (quarry) {
-                b.append("-- Quarry tables, schema version ").append(SchemaScripts.QUARRY_SCHEMA_VERSION).append('\n');
-                SchemaScripts.quarry().forEach(s -> b.append(s).append(";\n\n"));
-            }
-            out().print(b);
+            out().print(SchemaScripts.print(quartz, quarry));
             return QuarryCli.OK;
         }
     }

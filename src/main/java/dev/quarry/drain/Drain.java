@@ -188,12 +188,7 @@ public final class Drain {
         }
     }
 
-    /**
-     * Claims while the budget lasts. How many jobs wait claimed beyond the running ones adapts to
-     * the queue's pace: about half a second's worth, between the worker count and the batch size.
-     * Fast jobs get big batches (one transaction per batch is what bounds throughput); slow jobs
-     * are not hoarded, so a node that dies holds few of them.
-     */
+    /** Claims while the budget lasts, holding as many jobs beyond the running ones as {@link Pace} says. */
     private void claimLoop() {
         int batch = rt.queue.batchSize();
         int workers = rt.workers.workers();

@@ -32,11 +32,6 @@ public final class WorkerPool implements AutoCloseable {
         return executor.getMaximumPoolSize();
     }
 
-    /** Threads still busy: after a drain has settled, these are handlers that ignored an interrupt. */
-    public int busy() {
-        return executor.getActiveCount();
-    }
-
     @Override
     public void close() {
         executor.shutdownNow();

@@ -80,22 +80,34 @@ public final class SchemaScripts {
         }
     }
 
-    /** Prints the DDL: {@code quartz}, {@code quarry}, or both when no argument is given. */
-    public static void main(String[] args) {
-        String which = args.length == 0 ? "all" : args[0];
+    /** Builds both schemas on {@code c}, Quartz's first. */
+    public static void applyAll(Connection c) throws SQLException {
+        apply(c, quartz());
+        apply(c, quarry());
+    }
+
+    /** The DDL as a DBA runs it, with a heading for each part; either part may be left out. */
+    public static String print(boolean withQuartz, boolean withQuarry) {
         StringBuilder out = new StringBuilder();
-        if (which.equals("quartz") || which.equals("all")) {
-            out.append("-- Quartz tables for MariaDB, from ").append(QUARTZ_RESOURCE).append(" in the Quartz jar (DROP lines removed)\n");
+        if (withQuartz) {
+            out.append("-- Quartz tables for MariaDB, from the Quartz jar's tables_mysql_innodb.sql, less its lines that delete tables\n");
             quartz().forEach(s -> out.append(s).append(";\n\n"));
         }
-        if (which.equals("quarry") || which.equals("all")) {
+        if (withQuarry) {
             out.append("-- Quarry tables, schema version ").append(QUARRY_SCHEMA_VERSION).append('\n');
             quarry().forEach(s -> out.append(s).append(";\n\n"));
         }
-        if (out.length() == 0) {
-            System.err.println("usage: SchemaScripts [quartz|quarry]");
+        return out.toString();
+    }
+
+    /** Prints the DDL: {@code quartz}, {@code quarry}, or both ({@code all} or no argument). */
+    public static void main(String[] args) {
+        String which = args.length == 0 ? "all" : args[0];
+        boolean all = which.equals("all");
+        if (!all && !which.equals("quartz") && !which.equals("quarry")) {
+            System.err.println("usage: SchemaScripts [quartz|quarry|all]");
             System.exit(2);
         }
-        System.out.print(out);
+        System.out.print(print(all || which.equals("quartz"), all || which.equals("quarry")));
     }
 }

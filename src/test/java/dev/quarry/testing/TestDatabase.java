@@ -70,8 +70,7 @@ public final class TestDatabase implements AutoCloseable {
         }
         TestDatabase db = new TestDatabase(name);
         try (Connection c = db.dataSource.getConnection()) {
-            SchemaScripts.apply(c, SchemaScripts.quartz());
-            SchemaScripts.apply(c, SchemaScripts.quarry());
+            SchemaScripts.applyAll(c);
         } catch (SQLException e) {
             db.close();
             throw new IllegalStateException("cannot build the schema: " + e.getMessage(), e);
@@ -87,12 +86,7 @@ public final class TestDatabase implements AutoCloseable {
     }
 
     static String urlFor(String database) {
-        int schemeEnd = SERVER_URL.indexOf("//") + 2;
-        int slash = SERVER_URL.indexOf('/', schemeEnd);
-        int query = SERVER_URL.indexOf('?');
-        String hostPart = SERVER_URL.substring(0, slash < 0 ? (query < 0 ? SERVER_URL.length() : query) : slash);
-        String params = query < 0 ? "" : SERVER_URL.substring(query);
-        return hostPart + "/" + database + params;
+        return dev.quarry.config.JdbcUrls.withDatabase(SERVER_URL, database);
     }
 
     private static void execOnServer(String sql) {
