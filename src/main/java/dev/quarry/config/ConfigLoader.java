@@ -186,6 +186,8 @@ public final class ConfigLoader {
         }
         requireIfSet(file, fileName, "org.quartz.jobStore.class", "org.quartz.impl.jdbcjobstore.JobStoreTX");
         requireIfSet(file, fileName, "org.quartz.jobStore.isClustered", "true");
+        // The pool that spreads the queues over the nodes (it is Quartz's SimpleThreadPool inside).
+        requireIfSet(file, fileName, "org.quartz.threadPool.class", "dev.quarry.cluster.BalancingThreadPool");
         Properties p = new Properties();
         p.putAll(file);
         p.putIfAbsent("org.quartz.scheduler.instanceName", "quarry");
@@ -202,7 +204,15 @@ public final class ConfigLoader {
         p.putIfAbsent("org.quartz.jobStore.acquireTriggersWithinLock", "true");
         p.putIfAbsent("org.quartz.jobStore.misfireThreshold", "15000");
         p.putIfAbsent("org.quartz.jobStore.clusterCheckinInterval", "7500");
-        p.putIfAbsent("org.quartz.threadPool.class", "org.quartz.simpl.SimpleThreadPool");
+        p.put("org.quartz.threadPool.class", "dev.quarry.cluster.BalancingThreadPool");
+        // How often a node looks for triggers when nothing wakes it (Quartz's default is 30 s): a peer
+        // that the balancing pool leaves a queue to picks it up within this. A cluster has only a few
+        // triggers (one or two per queue), so each look is one short locked read.
+        p.putIfAbsent("org.quartz.scheduler.idleWaitTime", "2000");
+        String idle = p.getProperty("org.quartz.scheduler.idleWaitTime").trim();
+        if (!idle.matches("\\d{4,9}")) {
+            throw new ConfigException(fileName + ": org.quartz.scheduler.idleWaitTime=" + idle + " is not a whole number of milliseconds, at least 1000");
+        }
         // Each running drain holds a Quartz thread for its whole budget: one per queue, plus one spare.
         String threads = p.getProperty("org.quartz.threadPool.threadCount");
         if (threads == null) {

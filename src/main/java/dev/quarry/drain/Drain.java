@@ -41,6 +41,8 @@ public final class Drain {
     /** Longest a completion waits to ride in the next claim before it is recorded on its own. */
     private static final long DONE_LATENCY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final long CANCEL_CHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** How often a drain asks whether to hand its queue to a less busy node. */
+    private static final long BALANCE_CHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
     /** How long a new drain waits for the lease of one that is finishing. */
     private static final long HANDOVER_WAIT_NANOS = TimeUnit.SECONDS.toNanos(5);
     private static final String NOT_STARTED = "not started: the lease had expired when a worker got to it";
@@ -63,6 +65,7 @@ public final class Drain {
     private boolean leaseLost;
     private long nextRenewNanos;
     private long nextCancelCheckNanos;
+    private long nextBalanceCheckNanos;
     /** Until when, by this node's monotonic clock, the lease is surely still ours; workers start no job after it. */
     private volatile long leaseValidUntilNanos;
     private long troubleSinceNanos;
@@ -241,6 +244,13 @@ public final class Drain {
             }
             renewIfDue();
             checkCancelRequests();
+            if (now >= nextBalanceCheckNanos) {
+                nextBalanceCheckNanos = now + BALANCE_CHECK_NANOS;
+                if (rt.rebalancing.shouldHandOver()) {
+                    endedBy = "rebalance";
+                    return;
+                }
+            }
             long wait = Math.min(Math.min(deadlineNanos, nextRenewNanos), nextCancelCheckNanos) - System.nanoTime();
             if (room >= claimAtRoom) wait = Math.min(wait, nextClaimNanos - System.nanoTime());
             if (!doneToRecord.isEmpty()) wait = Math.min(wait, doneSinceNanos + DONE_LATENCY_NANOS - System.nanoTime());

@@ -64,7 +64,7 @@ public final class DrainJob implements InterruptableJob {
         } finally {
             current = null;
         }
-        if (!interrupted && (summary.endedBy().equals("budget") || summary.endedBy().equals("prior drain running"))) {
+        if (!interrupted && java.util.Set.of("budget", "prior drain running", "rebalance").contains(summary.endedBy())) {
             followUpIfDue(context, rt);
         }
     }

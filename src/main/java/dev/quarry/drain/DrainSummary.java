@@ -13,7 +13,7 @@ import java.time.Duration;
  * @param dead       jobs buried (permanent failure, attempts used up, bad row)
  * @param givenBack  jobs returned to ready without using an attempt (later, shutdown, lost lease)
  * @param refused    completions refused because the claim had been taken over
- * @param endedBy    why the drain stopped: budget, shutdown, lease lost, error
+ * @param endedBy    why the drain stopped: budget, rebalance (handed to a less busy node), shutdown, lease lost, error
  */
 public record DrainSummary(boolean leaseTaken, int rescued, int claimed, int done, int retried, int dead, int givenBack,
                            int refused, String endedBy, Duration duration) {

@@ -20,11 +20,12 @@ public final class QueueRuntime {
     final JobRunner runner;
     final RetryPolicy retry;
     final WorkerPool workers;
+    final Rebalancing rebalancing;
     /** nanoTime of the last prune of this queue by this node; 0 before the first. */
     volatile long lastPruneNanos;
 
     public QueueRuntime(String node, QueueConfig queue, QuarryConfig config, JobQueue jobs, LeaseStore leases,
-                        HandlerRegistry handlers, WorkerPool workers) {
+                        HandlerRegistry handlers, WorkerPool workers, Rebalancing rebalancing) {
         this.node = node;
         this.queue = queue;
         this.config = config;
@@ -33,6 +34,7 @@ public final class QueueRuntime {
         this.runner = new JobRunner(handlers, config.payloadMaxBytes());
         this.retry = new RetryPolicy(config.backoffBase(), config.backoffMax());
         this.workers = workers;
+        this.rebalancing = rebalancing;
     }
 
     public String node() {

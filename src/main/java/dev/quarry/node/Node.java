@@ -2,6 +2,8 @@ package dev.quarry.node;
 
 import com.zaxxer.hikari.HikariDataSource;
 import dev.quarry.QuarryException;
+import dev.quarry.cluster.Balancer;
+import dev.quarry.cluster.BalancingThreadPool;
 import dev.quarry.config.QuarryConfig;
 import dev.quarry.config.QueueConfig;
 import dev.quarry.drain.DrainJob;
@@ -71,8 +73,10 @@ public final class Node {
             Transactions tx = new Transactions(pool);
             JobQueue jobs = new JobQueue(tx);
             LeaseStore leases = new LeaseStore(tx, scheduler.getSchedulerName(), prefix);
+            Balancer balancer = balance(scheduler, leases, config);
             for (QueueConfig q : config.queues()) {
-                runtimes.put(q.name(), new QueueRuntime(node, q, config, jobs, leases, handlers, new WorkerPool(q.name(), q.workers())));
+                runtimes.put(q.name(), new QueueRuntime(node, q, config, jobs, leases, handlers, new WorkerPool(q.name(), q.workers()),
+                        balancer));
             }
             scheduler.setJobFactory(new QuarryJobFactory(Map.copyOf(runtimes)));
             for (QueueConfig q : config.queues()) register(scheduler, q);
@@ -105,6 +109,20 @@ public final class Node {
             }
             throw new QuarryException("cannot start the Quartz scheduler: " + cause, e);
         }
+    }
+
+    /**
+     * Attaches the balancer to the thread pool Quartz built from quartz.properties. It may hold the
+     * scheduler thread back for two idle waits: by then a peer that was going to take the trigger has.
+     */
+    private static Balancer balance(Scheduler scheduler, LeaseStore leases, QuarryConfig config) throws SchedulerException {
+        BalancingThreadPool threads = BalancingThreadPool.of(scheduler.getSchedulerName(), scheduler.getSchedulerInstanceId());
+        if (threads == null) throw new QuarryException("Quartz did not build Quarry's thread pool; is org.quartz.threadPool.class overridden?");
+        long idleWait = Long.parseLong(config.quartz().getProperty("org.quartz.scheduler.idleWaitTime").trim());
+        Balancer balancer = new Balancer(scheduler.getSchedulerInstanceId(), leases::drainsByLiveNode, threads::running,
+                java.time.Duration.ofMillis(2 * idleWait));
+        threads.balanceWith(balancer);
+        return balancer;
     }
 
     /**

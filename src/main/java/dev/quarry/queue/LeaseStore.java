@@ -5,6 +5,8 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -135,6 +137,30 @@ public final class LeaseStore {
                 try (ResultSet rs = sel.executeQuery()) {
                     return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
                 }
+            }
+        });
+    }
+
+    /**
+     * The cluster's live nodes, each with the number of queue leases it holds now; the balancer's
+     * view of who drains how much. A node is live while Quartz would not yet declare it dead: its
+     * last check-in is younger than its check-in interval plus Quartz's 7.5 s grace, on this
+     * node's clock (Quartz's own test, which already asks for synchronized clocks).
+     */
+    public Map<String, Integer> drainsByLiveNode() {
+        return tx.autoCommit("read the cluster's drains", c -> {
+            try (PreparedStatement sel = c.prepareStatement(
+                    "SELECT s.INSTANCE_NAME, (SELECT COUNT(*) FROM quarry_leases l"
+                            + "   WHERE l.holder = s.INSTANCE_NAME AND l.expires_at > NOW(6)) AS drains"
+                            + " FROM " + quartzTablePrefix + "SCHEDULER_STATE s"
+                            + " WHERE s.SCHED_NAME = ? AND s.LAST_CHECKIN_TIME + s.CHECKIN_INTERVAL + 7500 >= ?")) {
+                sel.setString(1, schedulerName);
+                sel.setLong(2, System.currentTimeMillis());
+                Map<String, Integer> drains = new HashMap<>();
+                try (ResultSet rs = sel.executeQuery()) {
+                    while (rs.next()) drains.put(rs.getString(1), rs.getInt(2));
+                }
+                return drains;
             }
         });
     }

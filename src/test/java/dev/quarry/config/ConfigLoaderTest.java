@@ -140,12 +140,25 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void a_thread_pool_that_cannot_balance_or_an_idle_wait_quartz_refuses_is_named() {
+        assertThatThrownBy(() -> load("", "org.quartz.threadPool.class = org.quartz.simpl.SimpleThreadPool", ENV))
+                .hasMessage("quartz.properties: org.quartz.threadPool.class=org.quartz.simpl.SimpleThreadPool is not supported;"
+                        + " Quarry needs dev.quarry.cluster.BalancingThreadPool");
+        assertThatThrownBy(() -> load("", "org.quartz.scheduler.idleWaitTime = 500", ENV))
+                .hasMessage("quartz.properties: org.quartz.scheduler.idleWaitTime=500 is not a whole number of milliseconds, at least 1000");
+        assertThat(load("", "org.quartz.scheduler.idleWaitTime = 10000", ENV).quartz().getProperty("org.quartz.scheduler.idleWaitTime"))
+                .isEqualTo("10000");
+    }
+
+    @Test
     void quartz_gets_the_settings_quarry_relies_on() {
         Properties q = load("queues = a, b").quartz();
         assertThat(q.getProperty("org.quartz.jobStore.isClustered")).isEqualTo("true");
         assertThat(q.getProperty("org.quartz.jobStore.dataSource")).isEqualTo("quarry");
         assertThat(q.getProperty("org.quartz.scheduler.interruptJobsOnShutdownWithWait")).isEqualTo("true");
         assertThat(q.getProperty("org.quartz.threadPool.threadCount")).isEqualTo("3");
+        assertThat(q.getProperty("org.quartz.threadPool.class")).isEqualTo("dev.quarry.cluster.BalancingThreadPool");
+        assertThat(q.getProperty("org.quartz.scheduler.idleWaitTime")).isEqualTo("2000");
     }
 
     @Test

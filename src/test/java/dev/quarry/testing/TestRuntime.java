@@ -39,7 +39,8 @@ public final class TestRuntime implements AutoCloseable {
         this.jobs = new JobQueue(tx);
         this.leases = new LeaseStore(tx, "quarry", "QRTZ_");
         this.workers = new WorkerPool(config.queues().get(0).name(), config.queues().get(0).workers());
-        this.runtime = new QueueRuntime(node, config.queues().get(0), config, jobs, leases, HandlerRegistry.of(handlers), workers);
+        this.runtime = new QueueRuntime(node, config.queues().get(0), config, jobs, leases, HandlerRegistry.of(handlers), workers,
+                dev.quarry.drain.Rebalancing.NEVER);
     }
 
     /** One drain that stops when nothing is due and nothing runs (or after 30 s). */

@@ -1,0 +1,117 @@
+package dev.quarry.cluster;
+
+import dev.quarry.QuarryException;
+import dev.quarry.drain.Rebalancing;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Spreads the queues' drains over the cluster's nodes. Quartz alone keeps them on whichever node
+ * fired them first: a finishing drain wakes its own node's scheduler thread at once, while the
+ * peers look only every idle wait, so the same node fires the queue again, period after period.
+ *
+ * <p>Two levers, both driven by how many drains each live node runs (leases held, read from the
+ * database at most every {@link #FRESH_NANOS}):
+ * <ul>
+ * <li>{@link BalancingThreadPool} holds back this node's scheduler thread while a peer runs fewer
+ * drains than this node, so that peer acquires the trigger instead; for at most {@code maxDefer},
+ * after which this node fires it anyway: balance never costs more than a short delay.</li>
+ * <li>{@link #shouldHandOver()} asks one running drain to end early when this node runs at least two
+ * more drains than some peer for {@link #SETTLE_NANOS} (a node that joined, a peer that came back);
+ * then nothing more for {@link #COOLDOWN_NANOS}, while the peer takes the queue over, and the next
+ * one only if the imbalance lasted all that time.</li>
+ * </ul>
+ * When the database cannot be read, neither lever acts.
+ */
+public final class Balancer implements Rebalancing {
+    private static final Logger log = LoggerFactory.getLogger(Balancer.class);
+    static final long FRESH_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+    static final long SETTLE_NANOS = TimeUnit.SECONDS.toNanos(5);
+    static final long COOLDOWN_NANOS = TimeUnit.SECONDS.toNanos(10);
+
+    private final String node;
+    private final Supplier<Map<String, Integer>> drainsByLiveNode;
+    private final IntSupplier runningHere;
+    private final Duration maxDefer;
+    private final LongSupplier clock;
+
+    private Map<String, Integer> snapshot = Map.of();
+    private long snapshotNanos;
+    private long imbalancedSinceNanos;
+    private long cooldownUntilNanos;
+
+    /**
+     * @param drainsByLiveNode live nodes and the drains each runs, as {@code LeaseStore.drainsByLiveNode}
+     * @param runningHere      drains running on this node now (the thread pool knows at once)
+     * @param maxDefer         longest hold on this node's scheduler thread in favour of a peer
+     */
+    public Balancer(String node, Supplier<Map<String, Integer>> drainsByLiveNode, IntSupplier runningHere, Duration maxDefer) {
+        this(node, drainsByLiveNode, runningHere, maxDefer, System::nanoTime);
+    }
+
+    /** @param clock nanoseconds, as {@link System#nanoTime()}; a test's own clock */
+    Balancer(String node, Supplier<Map<String, Integer>> drainsByLiveNode, IntSupplier runningHere, Duration maxDefer, LongSupplier clock) {
+        this.node = node;
+        this.drainsByLiveNode = drainsByLiveNode;
+        this.runningHere = runningHere;
+        this.maxDefer = maxDefer;
+        this.clock = clock;
+    }
+
+    Duration maxDefer() {
+        return maxDefer;
+    }
+
+    /** Whether this node's scheduler may take on another drain now; see {@link FairShare#mayStartAnother}. */
+    boolean mayStartAnother() {
+        List<Integer> peers = peers();
+        return peers == null || FairShare.mayStartAnother(runningHere.getAsInt(), peers);
+    }
+
+    @Override
+    public synchronized boolean shouldHandOver() {
+        long now = clock.getAsLong();
+        List<Integer> peers = peers();
+        int mine = runningHere.getAsInt();
+        if (peers == null || !FairShare.shouldShed(mine, peers)) {
+            imbalancedSinceNanos = 0;
+            return false;
+        }
+        if (imbalancedSinceNanos == 0) imbalancedSinceNanos = now;
+        if (now - imbalancedSinceNanos < SETTLE_NANOS || now < cooldownUntilNanos) return false;
+        // Still uneven a cooldown from now (settle < cooldown), the next queue goes then.
+        imbalancedSinceNanos = now;
+        cooldownUntilNanos = now + COOLDOWN_NANOS;
+        log.info("node {} runs {} drains, a peer runs {}: one queue hands over to even the load", node, mine,
+                peers.stream().mapToInt(Integer::intValue).min().orElse(0));
+        return true;
+    }
+
+    /** The drain counts of the live peers, or null when the database cannot be read. */
+    private synchronized List<Integer> peers() {
+        long now = clock.getAsLong();
+        if (snapshotNanos == 0 || now - snapshotNanos > FRESH_NANOS) {
+            snapshotNanos = now;
+            try {
+                snapshot = drainsByLiveNode.get();
+            } catch (QuarryException e) {
+                log.debug("cannot read the cluster's drains, not balancing: {}", e.getMessage());
+                snapshot = null; // until the next read, at most FRESH_NANOS later
+            }
+        }
+        if (snapshot == null) return null;
+        List<Integer> peers = new ArrayList<>();
+        snapshot.forEach((id, drains) -> {
+            if (!id.equals(node)) peers.add(drains);
+        });
+        return peers;
+    }
+}

@@ -1,0 +1,129 @@
+package dev.quarry.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.quarry.QuarryException;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The balancer on a clock of the test's own: its settle and cooldown periods, and its database reads. */
+class BalancerTest {
+    private static final long SECOND = TimeUnit.SECONDS.toNanos(1);
+
+    private final AtomicLong clock = new AtomicLong(1_000 * SECOND);
+    private final AtomicInteger running = new AtomicInteger();
+    private final AtomicInteger reads = new AtomicInteger();
+    private final Map<String, Integer> drains = new HashMap<>();
+    private boolean databaseDown;
+    private Balancer balancer;
+
+    @BeforeEach
+    void setUp() {
+        balancer = new Balancer("me", () -> {
+            reads.incrementAndGet();
+            if (databaseDown) throw new QuarryException("read the cluster's drains failed: connection refused");
+            return Map.copyOf(drains);
+        }, running::get, Duration.ofSeconds(10), clock::get);
+    }
+
+    private void tick(long nanos) {
+        clock.addAndGet(nanos);
+    }
+
+    @Test
+    void holds_back_a_drain_while_a_live_peer_runs_fewer() {
+        running.set(1);
+        drains.put("me", 1);
+        drains.put("peer", 0);
+        assertThat(balancer.mayStartAnother()).isFalse();
+        drains.put("peer", 1);
+        tick(Balancer.FRESH_NANOS + 1);
+        assertThat(balancer.mayStartAnother()).isTrue();
+    }
+
+    @Test
+    void counts_this_node_by_its_running_drains_not_by_its_row() {
+        running.set(0); // the lease row is still there a moment after the drain ended
+        drains.put("me", 2);
+        drains.put("peer", 0);
+        assertThat(balancer.mayStartAnother()).isTrue();
+    }
+
+    @Test
+    void hands_over_once_the_imbalance_has_lasted_then_waits_for_the_cooldown() {
+        running.set(3);
+        drains.put("me", 3);
+        drains.put("peer", 0);
+        assertThat(balancer.shouldHandOver()).as("just seen").isFalse();
+        tick(Balancer.SETTLE_NANOS - SECOND);
+        assertThat(balancer.shouldHandOver()).as("not yet settled").isFalse();
+        tick(SECOND);
+        assertThat(balancer.shouldHandOver()).as("settled").isTrue();
+        tick(SECOND);
+        assertThat(balancer.shouldHandOver()).as("one drain per cooldown").isFalse();
+        tick(Balancer.COOLDOWN_NANOS - 2 * SECOND);
+        assertThat(balancer.shouldHandOver()).as("still cooling down").isFalse();
+        tick(SECOND);
+        assertThat(balancer.shouldHandOver()).as("uneven all through the cooldown").isTrue();
+    }
+
+    @Test
+    void after_a_hand_over_an_imbalance_that_went_away_must_settle_anew() {
+        running.set(3);
+        drains.put("peer", 0);
+        balancer.shouldHandOver();
+        tick(Balancer.SETTLE_NANOS);
+        assertThat(balancer.shouldHandOver()).isTrue();
+        tick(SECOND);
+        running.set(2);
+        drains.put("peer", 1);
+        assertThat(balancer.shouldHandOver()).as("even now").isFalse();
+        tick(Balancer.COOLDOWN_NANOS);
+        drains.put("peer", 0);
+        assertThat(balancer.shouldHandOver()).as("uneven again, just now").isFalse();
+        tick(Balancer.SETTLE_NANOS);
+        assertThat(balancer.shouldHandOver()).isTrue();
+    }
+
+    @Test
+    void an_imbalance_that_ends_before_it_settles_hands_nothing_over() {
+        running.set(2);
+        drains.put("me", 2);
+        drains.put("peer", 0);
+        assertThat(balancer.shouldHandOver()).isFalse();
+        tick(SECOND);
+        drains.put("peer", 1); // the joining peer took a queue of its own
+        assertThat(balancer.shouldHandOver()).isFalse();
+        tick(Balancer.SETTLE_NANOS);
+        drains.put("peer", 0);
+        assertThat(balancer.shouldHandOver()).as("a new imbalance starts its own settle period").isFalse();
+    }
+
+    @Test
+    void reads_the_database_at_most_once_per_freshness_period() {
+        drains.put("peer", 0);
+        for (int i = 0; i < 10; i++) balancer.mayStartAnother();
+        assertThat(reads).hasValue(1);
+        tick(Balancer.FRESH_NANOS + 1);
+        balancer.mayStartAnother();
+        assertThat(reads).hasValue(2);
+    }
+
+    @Test
+    void does_not_balance_while_the_database_cannot_be_read() {
+        running.set(3);
+        drains.put("peer", 0);
+        databaseDown = true;
+        assertThat(balancer.mayStartAnother()).isTrue();
+        for (int i = 0; i < 10; i++) {
+            tick(SECOND);
+            assertThat(balancer.shouldHandOver()).isFalse();
+        }
+    }
+}

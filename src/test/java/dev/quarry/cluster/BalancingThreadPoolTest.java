@@ -1,0 +1,133 @@
+package dev.quarry.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.quarry.testing.Poll;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The pool as Quartz's scheduler thread sees it: when does blockForAvailableThreads let it acquire? */
+class BalancingThreadPoolTest {
+    private final Map<String, Integer> drains = new ConcurrentHashMap<>();
+    private final CountDownLatch release = new CountDownLatch(1);
+    private BalancingThreadPool pool;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        pool = new BalancingThreadPool();
+        pool.setInstanceName("balancing-test");
+        pool.setInstanceId("me");
+        pool.setThreadCount(3);
+        pool.initialize();
+    }
+
+    @AfterEach
+    void tearDown() {
+        release.countDown();
+        pool.shutdown(true);
+    }
+
+    private void balance(Duration maxDefer) {
+        pool.balanceWith(new Balancer("me", () -> Map.copyOf(drains), pool::running, maxDefer));
+    }
+
+    private void runBlockingDrain() {
+        assertThat(pool.runInThread(() -> {
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        })).isTrue();
+    }
+
+    private CompletableFuture<Integer> schedulerThreadAsks(Thread[] thread) {
+        CompletableFuture<Integer> answer = new CompletableFuture<>();
+        thread[0] = new Thread(() -> answer.complete(pool.blockForAvailableThreads()), "scheduler-thread");
+        thread[0].start();
+        return answer;
+    }
+
+    @Test
+    void quartz_finds_the_pool_built_from_its_properties() {
+        assertThat(BalancingThreadPool.of("balancing-test", "me")).isSameAs(pool);
+        assertThat(pool.getPoolSize()).isEqualTo(3);
+    }
+
+    @Test
+    void counts_running_drains_until_they_end() {
+        runBlockingDrain();
+        assertThat(pool.running()).isEqualTo(1);
+        release.countDown();
+        Poll.until(Duration.ofSeconds(10), "the drain to end", () -> pool.running() == 0);
+    }
+
+    @Test
+    void without_a_peer_that_runs_fewer_the_scheduler_thread_goes_on_at_once() throws Exception {
+        balance(Duration.ofMinutes(5));
+        drains.put("peer", 1);
+        runBlockingDrain();
+        Thread[] t = new Thread[1];
+        assertThat(schedulerThreadAsks(t).get(30, TimeUnit.SECONDS)).isEqualTo(2);
+    }
+
+    @Test
+    void holds_the_scheduler_thread_while_a_peer_runs_fewer_and_lets_go_when_a_drain_here_ends() throws Exception {
+        balance(Duration.ofMinutes(5));
+        drains.put("peer", 0);
+        runBlockingDrain();
+        Thread[] t = new Thread[1];
+        AtomicBoolean released = new AtomicBoolean();
+        CompletableFuture<Integer> answer = schedulerThreadAsks(t).whenComplete((n, e) -> assertThat(released).isTrue());
+        Poll.until(Duration.ofSeconds(10), "the scheduler thread to be held",
+                () -> t[0].getState() == Thread.State.TIMED_WAITING && !answer.isDone());
+        released.set(true);
+        release.countDown();
+        assertThat(answer.get(30, TimeUnit.SECONDS)).isEqualTo(3);
+    }
+
+    @Test
+    void lets_go_when_the_peer_takes_a_drain() throws Exception {
+        balance(Duration.ofMinutes(5));
+        drains.put("peer", 0);
+        runBlockingDrain();
+        Thread[] t = new Thread[1];
+        CompletableFuture<Integer> answer = schedulerThreadAsks(t);
+        Poll.until(Duration.ofSeconds(10), "the scheduler thread to be held", () -> t[0].getState() == Thread.State.TIMED_WAITING);
+        assertThat(answer).isNotDone();
+        drains.put("peer", 1);
+        assertThat(answer.get(30, TimeUnit.SECONDS)).isEqualTo(2);
+    }
+
+    @Test
+    void never_holds_the_scheduler_thread_longer_than_the_balancer_allows() throws Exception {
+        balance(Duration.ofMillis(300));
+        drains.put("peer", 0);
+        runBlockingDrain();
+        Thread[] t = new Thread[1];
+        assertThat(schedulerThreadAsks(t).get(30, TimeUnit.SECONDS)).as("this node fires it after all").isEqualTo(2);
+        assertThat(pool.running()).isEqualTo(1);
+    }
+
+    @Test
+    void shutdown_releases_a_held_scheduler_thread() throws Exception {
+        balance(Duration.ofMinutes(5));
+        drains.put("peer", 0);
+        runBlockingDrain();
+        Thread[] t = new Thread[1];
+        CompletableFuture<Integer> answer = schedulerThreadAsks(t);
+        Poll.until(Duration.ofSeconds(10), "the scheduler thread to be held", () -> t[0].getState() == Thread.State.TIMED_WAITING);
+        release.countDown();
+        pool.shutdown(true);
+        assertThat(answer.get(30, TimeUnit.SECONDS)).isNotNull();
+        assertThat(BalancingThreadPool.of("balancing-test", "me")).isNull();
+    }
+}
