@@ -25,8 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ClusterBalanceTest {
     private static final List<String> QUEUES = List.of("q1", "q2", "q3");
-    private static final int JOBS_PER_QUEUE = 600;
-    /** 600 jobs of 200 ms on 2 workers: a minute of work per queue, time enough to move two queues. */
+    private static final int JOBS_PER_QUEUE = 400;
+    /** 400 jobs of 200 ms on 2 workers: 40 s of work per queue, time enough to move two queues (about 20 s). */
     private static final Map<String, String> JOB_MILLIS = Map.of("QUARRY_TEST_JOB_MILLIS", "200");
     private static final Duration LONG = Duration.ofSeconds(120);
 
