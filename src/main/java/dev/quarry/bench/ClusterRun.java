@@ -18,8 +18,9 @@ import java.util.function.Function;
 
 /**
  * Several nodes (issue 5, point 4): a backlog of noop jobs split evenly over three queues, drained
- * by K node JVMs that all serve all three queues, as a real cluster on one host would be. Quartz
- * decides which node drains which queue; each queue is drained by one node at a time. The same
+ * by K node JVMs that all serve all three queues, as a real cluster on one host would be. Quartz,
+ * with Quarry's balancing thread pool, decides which node drains which queue; each queue is drained
+ * by one node at a time. The same
  * backlog drained by one node process is the comparison ({@code ratio_to_one_node}).
  *
  * <p>The backlog is inserted before the nodes start, and the nodes are launched together. Rates
