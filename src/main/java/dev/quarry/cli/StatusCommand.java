@@ -44,10 +44,12 @@ final class StatusCommand extends CliCommand {
         if (s.nodes().isEmpty()) {
             out().println("no nodes have checked in under scheduler name '" + Formats.line(s.scheduler(), 80) + "'");
         } else {
-            Table nodes = new Table("NODE", "LAST CHECK-IN", "INTERVAL", "ALIVE");
+            Table nodes = new Table("NODE", "LAST CHECK-IN", "INTERVAL", "ALIVE", "DRAINING");
             for (NodeStatus n : s.nodes()) {
+                List<String> draining = draining(s, n.instance());
                 nodes.add(n.instance(), Formats.age(n.checkinAgeMillis()) + " ago", Formats.age(n.checkinIntervalMillis()),
-                        n.alive() ? "yes" : "no (silent longer than interval + 7.5s)");
+                        n.alive() ? "yes" : "no (silent longer than interval + 7.5s)",
+                        draining.isEmpty() ? "-" : Formats.line(String.join(", ", draining), 200));
             }
             nodes.print(out());
         }
@@ -65,6 +67,11 @@ final class StatusCommand extends CliCommand {
         queues.print(out());
     }
 
+    /** The queues whose live lease the node holds: where the cluster's balancing has put its drains. */
+    private static List<String> draining(ClusterStatus s, String instance) {
+        return s.queues().stream().filter(q -> instance.equals(q.leaseHolder())).map(QueueStatus::name).toList();
+    }
+
     private static Map<String, Object> document(ClusterStatus s, List<String> configured) {
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("database_time", s.databaseTime());
@@ -78,6 +85,7 @@ final class StatusCommand extends CliCommand {
             m.put("checkin_age_ms", n.checkinAgeMillis());
             m.put("checkin_interval_ms", n.checkinIntervalMillis());
             m.put("alive", n.alive());
+            m.put("draining", draining(s, n.instance()));
             nodes.add(m);
         }
         doc.put("nodes", nodes);

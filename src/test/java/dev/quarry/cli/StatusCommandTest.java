@@ -54,8 +54,10 @@ class StatusCommandTest {
         Cli.Result r = Cli.run(Cli.config(db, "default,video"), db.dataSource(), "", "status");
         assertThat(r.exit()).as(r.toString()).isZero();
         List<String> lines = r.out().lines().toList();
-        assertThat(line(lines, "node-a")).matches("node-a\\s+\\d+ms ago\\s+7\\.5s\\s+yes|node-a\\s+[\\d.]+s ago\\s+7\\.5s\\s+yes");
+        assertThat(line(lines, "node-a")).matches("node-a\\s+(\\d+ms|[\\d.]+s) ago\\s+7\\.5s\\s+yes\\s+default");
         assertThat(line(lines, "node-b")).contains("no (silent");
+        String nodeHeader = line(lines, "NODE");
+        assertThat(cell(nodeHeader, line(lines, "node-a"), "DRAINING")).isEqualTo("default");
         assertThat(r.out()).doesNotContain("node-z");
 
         String header = line(lines, "QUEUE");
@@ -90,6 +92,7 @@ class StatusCommandTest {
         assertThat(doc).containsEntry("scheduler", "quarry").containsEntry("configured_queues", List.of("default", "video"));
         List<Map<String, Object>> nodes = list(doc.get("nodes"));
         assertThat(nodes).extracting(n -> n.get("instance") + "=" + n.get("alive")).containsExactly("node-a=true", "node-b=false");
+        assertThat(nodes).extracting(n -> n.get("draining")).containsExactly(List.of("default"), List.of());
 
         List<Map<String, Object>> queues = list(doc.get("queues"));
         assertThat(queues).extracting(q -> q.get("name")).containsExactly("default", "video", "legacy", ODD_QUEUE);
