@@ -27,6 +27,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class Soak {
     private int nodes = 3;
+    private int queues = 3;
     private double minutes = 10;
     private int rate = 100;
     private int chaosEverySeconds = 20;
@@ -42,8 +43,9 @@ public final class Soak {
                 case "--rate" -> s.rate = Integer.parseInt(v);
                 case "--chaos-every" -> s.chaosEverySeconds = Integer.parseInt(v);
                 case "--job-millis" -> s.jobMillis = Integer.parseInt(v);
+                case "--queues" -> s.queues = Integer.parseInt(v);
                 default -> {
-                    System.err.println("usage: bin/soak [--nodes N] [--minutes M] [--rate JOBS_PER_S] [--chaos-every S] [--job-millis MS]");
+                    System.err.println("usage: bin/soak [--nodes N] [--queues Q] [--minutes M] [--rate JOBS_PER_S] [--chaos-every S] [--job-millis MS]");
                     System.exit(2);
                 }
             }
@@ -54,11 +56,12 @@ public final class Soak {
     private boolean run() throws Exception {
         Path work = Files.createDirectories(Path.of("target", "soak", Long.toString(System.currentTimeMillis())));
         try (TestDatabase db = TestDatabase.create("soak").withTransitionAudit().withRunLog()) {
-            Path config = TestConfig.write(work.resolve("config"), """
-                    queues = default
-                    queue.default.workers = 4
-                    queue.default.batch-size = 50
-                    queue.default.cron = 0/10 * * * * ?
+            StringBuilder perQueue = new StringBuilder("queues = " + String.join(",", queueNames()) + "\n");
+            for (String q : queueNames()) {
+                perQueue.append("queue.").append(q).append(".workers = 4\nqueue.").append(q).append(".batch-size = 50\nqueue.")
+                        .append(q).append(".cron = 0/10 * * * * ?\n");
+            }
+            Path config = TestConfig.write(work.resolve("config"), perQueue + """
                     handler.record.class = dev.quarry.testing.RecordingHandler
                     lease.duration = 6s
                     drain.poll-interval = 200ms
@@ -69,7 +72,7 @@ public final class Soak {
             List<NodeProcess> running = new ArrayList<>();
             for (int i = 1; i <= nodes; i++) running.add(NodeProcess.start("n" + i, db, config, work, env));
             for (NodeProcess n : running) n.instanceId(Duration.ofMinutes(2));
-            System.out.printf("soak: %d nodes, %d jobs/s for %.1f min, a fault every ~%d s; logs in %s%n", nodes, rate, minutes,
+            System.out.printf("soak: %d nodes, %d queues, %d jobs/s for %.1f min, a fault every ~%d s; logs in %s%n", nodes, queues, rate, minutes,
                     chaosEverySeconds, work);
 
             AtomicLong inserted = new AtomicLong();
@@ -101,8 +104,8 @@ public final class Soak {
                 n.close();
             }
             boolean ok = total == inserted.get() && unfinished == 0 && finalizedTwice == 0 && neverRan == 0;
-            System.out.printf("soak %s: nodes=%d minutes=%.1f inserted=%d done=%d dead=%d unfinished=%d duplicates=%d finalized_twice=%d"
-                            + " max_latency_ms=%d p99_latency_ms=%d faults=%d%n", ok ? "ok" : "FAILED", nodes, minutes, inserted.get(), done, dead,
+            System.out.printf("soak %s: nodes=%d queues=%d minutes=%.1f inserted=%d done=%d dead=%d unfinished=%d duplicates=%d finalized_twice=%d"
+                            + " max_latency_ms=%d p99_latency_ms=%d faults=%d%n", ok ? "ok" : "FAILED", nodes, queues, minutes, inserted.get(), done, dead,
                     unfinished, duplicates, finalizedTwice, maxLatencyMs, p99LatencyMs, faults);
             return ok;
         }
@@ -113,10 +116,12 @@ public final class Soak {
         long intervalNanos = 1_000_000_000L / rate;
         long next = System.nanoTime();
         try (Connection c = DriverManager.getConnection(db.url(), TestDatabase.USER, TestDatabase.PASSWORD);
-             PreparedStatement ps = c.prepareStatement("INSERT INTO quarry_jobs (type, payload) VALUES ('record', '{}')")) {
+             PreparedStatement ps = c.prepareStatement("INSERT INTO quarry_jobs (queue, type, payload) VALUES (?, 'record', '{}')")) {
+            List<String> names = queueNames();
             while (next < endNanos) {
                 long wait = next - System.nanoTime();
                 if (wait > 0) TimeUnit.NANOSECONDS.sleep(wait);
+                ps.setString(1, names.get((int) (inserted.get() % names.size())));
                 ps.executeUpdate();
                 inserted.incrementAndGet();
                 next += intervalNanos;
@@ -164,6 +169,13 @@ public final class Soak {
             running.set(i, replacement);
         }
         return faults;
+    }
+
+    /** q1..qN: the producer inserts into them in turn; the nodes' balancing spreads their drains. */
+    private List<String> queueNames() {
+        List<String> names = new ArrayList<>();
+        for (int i = 1; i <= queues; i++) names.add("q" + i);
+        return names;
     }
 
     private static long percentileLatency(TestDatabase db, double p) {
