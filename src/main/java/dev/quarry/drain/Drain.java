@@ -45,7 +45,6 @@ public final class Drain {
     private static final long BALANCE_CHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
     /** How long a new drain waits for the lease of one that is finishing. */
     private static final long HANDOVER_WAIT_NANOS = TimeUnit.SECONDS.toNanos(5);
-    private static final String NOT_STARTED = "not started: the lease had expired when a worker got to it";
 
     private final QueueRuntime rt;
     private final String queue;
@@ -75,7 +74,9 @@ public final class Drain {
     private final Pace pace = new Pace();
     private String endedBy = "budget";
 
-    private int rescued, claimed, done, retried, dead, givenBack, refused, cancelled;
+    private int rescued, claimed;
+    /** Records outcomes and counts them; set once the lease is taken. */
+    private Outcomes outcomes;
 
     /** @param deadline when to stop claiming: the next scheduled fire of this queue's drain, or start + budget */
     public Drain(QueueRuntime rt, Instant deadline) {
@@ -123,6 +124,7 @@ public final class Drain {
                 return new DrainSummary(false, 0, 0, 0, 0, 0, 0, 0, "prior drain running", Duration.ofNanos(System.nanoTime() - start));
             }
             lease = taken.lease();
+            outcomes = new Outcomes(rt, lease);
             leaseValidUntilNanos = start + rt.config.leaseDuration().toNanos();
             nextRenewNanos = System.nanoTime() + renewEveryNanos;
             try {
@@ -137,11 +139,12 @@ public final class Drain {
             } finally {
                 settle();
             }
-            DrainSummary summary = new DrainSummary(true, rescued, claimed, done, retried, dead, givenBack, refused, endedBy,
+            Outcomes o = outcomes;
+            DrainSummary summary = new DrainSummary(true, rescued, claimed, o.done, o.retried, o.dead, o.givenBack, o.refused, endedBy,
                     Duration.ofNanos(System.nanoTime() - start));
             log.info("drain of queue {} ended ({}): claimed {}, done {}, retried {}, dead {}, given back {}, cancelled {}, refused {},"
-                            + " rescued {} in {} ms (lease epoch {})", queue, endedBy, claimed, done, retried, dead, givenBack, cancelled,
-                    refused, rescued, summary.duration().toMillis(), lease.epoch());
+                            + " rescued {} in {} ms (lease epoch {})", queue, endedBy, claimed, o.done, o.retried, o.dead, o.givenBack,
+                    o.cancelled, o.refused, rescued, summary.duration().toMillis(), lease.epoch());
             return summary;
         } finally {
             MDC.remove("queue");
@@ -165,7 +168,7 @@ public final class Drain {
     private void rescueOrphans() {
         for (JobQueue.Rescued r : rt.jobs.rescueOrphans(queue, lease.epoch(), rt.config.maxAttempts())) {
             rescued++;
-            if (r.buried()) dead++;
+            if (r.buried()) outcomes.dead++;
             log.warn("job {} orphaned by node {} during attempt {}/{}: {}", r.id(), Text.oneLine(r.claimedBy(), 200), r.attempt(),
                     r.maxAttempts(), switch (r.to()) {
                         case DEAD -> "dead, no attempts left";
@@ -217,7 +220,7 @@ public final class Drain {
                     JobQueue.Claim claim = rt.jobs.claim(lease, rt.config.leaseDuration(), Math.min(room, batch), rt.config.maxAttempts(),
                             rt.config.payloadMaxBytes(), completed.stream().map(Finished::job).toList());
                     doneToRecord.clear();
-                    recordedDone(completed, claim.refusedCompletions());
+                    outcomes.recordedDone(completed, claim.refusedCompletions());
                     jobs = claim.jobs();
                     recovered();
                 } catch (LeaseLostException e) {
@@ -272,7 +275,7 @@ public final class Drain {
             try {
                 if (t0 - leaseValidUntilNanos > 0) {
                     // The node stalled past its lease (GC pause, SIGSTOP): a successor may own this job now.
-                    outcome = Outcome.failed(NOT_STARTED);
+                    outcome = Outcome.failed(Outcomes.NOT_STARTED);
                     interrupted = true;
                 } else {
                     outcome = rt.runner.run(job);
@@ -326,7 +329,7 @@ public final class Drain {
             List<Finished> completed = List.copyOf(doneToRecord);
             List<ClaimedJob> refusedJobs = rt.jobs.markDone(completed.stream().map(Finished::job).toList());
             doneToRecord.clear();
-            recordedDone(completed, refusedJobs);
+            outcomes.recordedDone(completed, refusedJobs);
             recovered();
         } catch (QuarryException e) {
             trouble(e);
@@ -337,7 +340,7 @@ public final class Drain {
     private void recordOthers() {
         try {
             for (Iterator<Finished> it = othersToRecord.iterator(); it.hasNext(); ) {
-                recordOne(it.next());
+                outcomes.record(it.next());
                 it.remove();
             }
         } catch (QuarryException e) {
@@ -347,67 +350,6 @@ public final class Drain {
 
     private boolean unrecorded() {
         return !doneToRecord.isEmpty() || !othersToRecord.isEmpty();
-    }
-
-    /** Counts and logs completions the database has just recorded, all but those it refused. */
-    private void recordedDone(List<Finished> completed, List<ClaimedJob> refusedJobs) {
-        for (Finished f : completed) {
-            if (refusedJobs.contains(f.job())) {
-                refuse(f);
-            } else {
-                done++;
-                log.info("job {} done ({}, attempt {}/{}) in {} ms", f.job().id(), Text.oneLine(f.job().type(), 128),
-                        f.job().attempt(), f.job().maxAttempts(), millis(f));
-            }
-        }
-    }
-
-    private void recordOne(Finished f) {
-        ClaimedJob job = f.job();
-        String type = Text.oneLine(job.type(), 128);
-        Transition t = Transition.decide(job, f.outcome(), f.interrupted(), f.cancelled(), rt.retry);
-        boolean ok;
-        if (t instanceof Transition.Retry r) {
-            ok = rt.jobs.retry(job, r.delay(), r.error());
-            if (ok) {
-                retried++;
-                log.warn("job {} failed ({}, attempt {}/{}) in {} ms, retry in {}: {}", job.id(), type, job.attempt(), job.maxAttempts(),
-                        millis(f), Durations.format(r.delay()), Text.oneLine(r.error(), 500));
-            }
-        } else if (t instanceof Transition.Bury b) {
-            ok = rt.jobs.bury(job, b.error());
-            if (ok) {
-                dead++;
-                log.error("job {} dead ({}, attempt {}/{}, {}) in {} ms: {}", job.id(), type, job.attempt(), job.maxAttempts(), b.reason(),
-                        millis(f), Text.oneLine(b.error(), 500));
-            }
-        } else if (t instanceof Transition.GiveBack g) {
-            ok = rt.jobs.giveBack(job, g.delay(), g.note());
-            if (ok) {
-                givenBack++;
-                String reason = NOT_STARTED.equals(failure(f.outcome())) ? "not started, lease unconfirmed" : g.reason();
-                log.info("job {} given back ({}, attempt {}/{}, {}) after {} ms, due in {}, the attempt does not count{}", job.id(), type,
-                        job.attempt(), job.maxAttempts(), reason, millis(f), Durations.format(g.delay()),
-                        g.note() == null ? "" : ": " + Text.oneLine(g.note(), 500));
-            }
-        } else if (t instanceof Transition.Cancel c) {
-            ok = rt.jobs.cancel(job, c.note());
-            if (ok) {
-                cancelled++;
-                log.warn("job {} cancelled on request ({}, attempt {}/{}) after {} ms", job.id(), type, job.attempt(), job.maxAttempts(),
-                        millis(f));
-            }
-        } else {
-            throw new IllegalStateException("done outcomes are recorded in batches, not " + t);
-        }
-        if (!ok) refuse(f);
-    }
-
-    /** A completion the fencing refused: the claim was taken over while this node ran the job. */
-    private void refuse(Finished f) {
-        refused++;
-        log.warn("late completion of job {} refused by fencing ({} ran it under lease epoch {}, outcome {}): {}", f.job().id(), rt.node,
-                lease.epoch(), outcomeName(f.outcome()), rt.jobs.describe(f.job().id()));
     }
 
     /**
@@ -493,7 +435,7 @@ public final class Drain {
                 f.abandoned = true;
                 log.error("job {} ({}) ignored the interrupt; its thread is abandoned and the job given back to ready", f.job.id(),
                         Text.oneLine(f.job.type(), 128));
-                giveBackQuietly(f.job);
+                outcomes.giveBackQuietly(f.job);
             }
             inFlight.clear();
         }
@@ -513,16 +455,8 @@ public final class Drain {
             if (f.state.compareAndSet(InFlight.QUEUED, InFlight.CANCELLED)) {
                 f.future.cancel(false);
                 it.remove();
-                giveBackQuietly(f.job);
+                outcomes.giveBackQuietly(f.job);
             }
-        }
-    }
-
-    private void giveBackQuietly(ClaimedJob job) {
-        try {
-            if (rt.jobs.giveBack(job, Duration.ZERO, null)) givenBack++;
-        } catch (QuarryException e) {
-            log.warn("could not give job {} back: {}; the next drain rescues it", job.id(), e.getMessage());
         }
     }
 
@@ -573,22 +507,6 @@ public final class Drain {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    private static long millis(Finished f) {
-        return f.nanos() / 1_000_000;
-    }
-
-    private static String failure(Outcome o) {
-        return o instanceof Outcome.Failed f ? f.error() : null;
-    }
-
-    private static String outcomeName(Outcome o) {
-        if (o instanceof Outcome.Failed f && f.error().equals(NOT_STARTED)) return "not run, lease expired";
-        if (o instanceof Outcome.Done) return "done";
-        if (o instanceof Outcome.Failed) return "failed";
-        if (o instanceof Outcome.PermanentFailure) return "permanent failure";
-        return "later";
     }
 
     /** A claimed job between claim and recorded outcome. */
