@@ -155,10 +155,18 @@ public final class Node {
         }
     }
 
-    /** A node that joins while a backlog waits starts draining now rather than at the next fire. */
-    private void kickIdleQueues() throws SchedulerException {
+    /**
+     * A node that joins while a backlog waits starts draining now rather than at the next fire.
+     * Only a head start: the node is already running, so a database that fails this leaves the
+     * queue to its next fire instead of stopping the node.
+     */
+    private void kickIdleQueues() {
         for (QueueRuntime rt : runtimes.values()) {
-            if (rt.leases().liveHolder(rt.queue().name()).isEmpty()) scheduler.triggerJob(DrainJob.jobKey(rt.queue().name()));
+            try {
+                if (rt.leases().liveHolder(rt.queue().name()).isEmpty()) scheduler.triggerJob(DrainJob.jobKey(rt.queue().name()));
+            } catch (QuarryException | SchedulerException e) {
+                log.warn("could not start a drain of queue {} at once ({}); its next fire drains it", rt.queue().name(), e.getMessage());
+            }
         }
     }
 

@@ -91,7 +91,8 @@ class BalancingThreadPoolTest {
                 () -> t[0].getState() == Thread.State.TIMED_WAITING && !answer.isDone());
         released.set(true);
         release.countDown();
-        assertThat(answer.get(30, TimeUnit.SECONDS)).isEqualTo(3);
+        // 3, or 2 when Quartz's pool has not yet taken the finished thread back: either way, free threads.
+        assertThat(answer.get(30, TimeUnit.SECONDS)).isBetween(2, 3);
     }
 
     @Test
