@@ -68,9 +68,7 @@ public final class ConfigLoader {
         retention.put("cancelled", s.duration("retention.cancelled", QuarryConfig.DEFAULT_RETENTION_CANCELLED, Duration.ZERO));
         Duration prune = s.duration("retention.prune-interval", QuarryConfig.DEFAULT_PRUNE_INTERVAL, Duration.ofSeconds(1));
         int payloadMax = s.integer("payload.max-bytes", QuarryConfig.DEFAULT_PAYLOAD_MAX_BYTES, 1, QuarryConfig.PAYLOAD_COLUMN_MAX_BYTES);
-        // Each running drain holds two connections (claims, and completions beside them); Quartz and the balancer share the rest.
-        int minPool = 2 * queues.size() + 3;
-        int poolSize = s.integer("db.pool-size", Math.max(DatabaseConfig.DEFAULT_POOL_SIZE, minPool), minPool, 1000);
+        int poolSize = s.integer("db.pool-size", DatabaseConfig.DEFAULT_POOL_SIZE, queues.size() + 3, 1000);
 
         Set<String> unknown = s.unread();
         if (!unknown.isEmpty()) {

@@ -7,7 +7,7 @@ package dev.quarry.config;
  * @param url      JDBC URL, from {@code QUARRY_DB_URL}
  * @param user     from {@code QUARRY_DB_USER} (default root)
  * @param password from {@code QUARRY_DB_PASSWORD} or the file named by {@code QUARRY_DB_PASSWORD_FILE}
- * @param poolSize connections in the pool, shared with Quartz (db.pool-size, default 10 or 2 × queues + 3 if more)
+ * @param poolSize connections in the pool, shared with Quartz (db.pool-size, default 10)
  */
 public record DatabaseConfig(String url, String user, String password, int poolSize) {
     public static final int DEFAULT_POOL_SIZE = 10;

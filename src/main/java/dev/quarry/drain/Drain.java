@@ -18,9 +18,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -41,9 +38,9 @@ public final class Drain {
     /** After interrupting stuck handlers, how long to wait for them to return. */
     private static final long INTERRUPT_WAIT_NANOS = TimeUnit.SECONDS.toNanos(5);
     private static final int PRUNE_BATCH = 5000;
+    /** Longest a completion waits to ride in the next claim before it is recorded on its own. */
+    private static final long DONE_LATENCY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final long CANCEL_CHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
-    /** How often the claim loop looks for the recorder's result while a batch is out. */
-    private static final long RECORDING_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
     /** How often a drain asks whether to hand its queue to a less busy node. */
     private static final long BALANCE_CHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
     /** How long a new drain waits for the lease of one that is finishing. */
@@ -59,13 +56,6 @@ public final class Drain {
     private final BlockingQueue<Finished> finished = new LinkedBlockingQueue<>();
     private final Map<Long, InFlight> inFlight = new LinkedHashMap<>();
     private final List<Finished> doneToRecord = new ArrayList<>();
-    /**
-     * Records completions on a connection of its own while the drain claims on another, so the
-     * database works on both at once; one batch at a time, harvested by the drain's thread.
-     */
-    private final ExecutorService recorder;
-    private Future<List<ClaimedJob>> recording;
-    private List<Finished> recordingBatch;
     private final List<Finished> othersToRecord = new ArrayList<>();
 
     private volatile boolean stopRequested;
@@ -78,6 +68,8 @@ public final class Drain {
     /** Until when, by this node's monotonic clock, the lease is surely still ours; workers start no job after it. */
     private volatile long leaseValidUntilNanos;
     private long troubleSinceNanos;
+    /** When the oldest completion in doneToRecord arrived. */
+    private long doneSinceNanos;
     /** The queue's recent pace, which sizes the prefetch. */
     private final Pace pace = new Pace();
     private String endedBy = "budget";
@@ -99,11 +91,6 @@ public final class Drain {
         this.rt = rt;
         this.untilIdle = untilIdle;
         this.queue = rt.queue.name();
-        this.recorder = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "quarry-record-" + queue);
-            t.setDaemon(true);
-            return t;
-        });
         long untilDeadline = Duration.between(Instant.now(), deadline).toNanos();
         this.deadlineNanos = System.nanoTime() + Math.max(0, untilDeadline);
         this.renewEveryNanos = rt.config.leaseDuration().toNanos() / 3;
@@ -160,7 +147,6 @@ public final class Drain {
                     o.cancelled, o.refused, rescued, summary.duration().toMillis(), lease.epoch());
             return summary;
         } finally {
-            recorder.shutdownNow();
             MDC.remove("queue");
         }
     }
@@ -229,9 +215,13 @@ public final class Drain {
             if (now >= nextClaimNanos && room >= claimAtRoom) {
                 List<ClaimedJob> jobs;
                 try {
-                    // Completions are recorded beside the claims, on the recorder's connection.
-                    jobs = rt.jobs.claim(lease, rt.config.leaseDuration(), Math.min(room, batch), rt.config.maxAttempts(),
-                            rt.config.payloadMaxBytes());
+                    // Completions so far ride in the claim's transaction: one commit per batch.
+                    List<Finished> completed = List.copyOf(doneToRecord);
+                    JobQueue.Claim claim = rt.jobs.claim(lease, rt.config.leaseDuration(), Math.min(room, batch), rt.config.maxAttempts(),
+                            rt.config.payloadMaxBytes(), completed.stream().map(Finished::job).toList());
+                    doneToRecord.clear();
+                    outcomes.recordedDone(completed, claim.refusedCompletions());
+                    jobs = claim.jobs();
                     recovered();
                 } catch (LeaseLostException e) {
                     throw e;
@@ -245,14 +235,16 @@ public final class Drain {
                 claimed += jobs.size();
                 for (ClaimedJob job : jobs) start(job);
                 if (jobs.size() == Math.min(room, batch)) continue; // there may be more right away
-                if (untilIdle && jobs.isEmpty() && inFlight.isEmpty() && !unrecorded()) {
+                if (untilIdle && jobs.isEmpty() && inFlight.isEmpty() && doneToRecord.isEmpty() && othersToRecord.isEmpty()) {
                     endedBy = "idle";
                     return;
                 }
                 nextClaimNanos = now + pollNanos;
+            } else if (!doneToRecord.isEmpty() && (now < nextClaimNanos || now - doneSinceNanos > DONE_LATENCY_NANOS)) {
+                // No claim is coming soon (the queue looked empty, or slow jobs hold the workers):
+                // record now so a producer polling the row sees it done.
+                recordDone();
             }
-            harvestRecording();
-            if (recording == null && !doneToRecord.isEmpty()) startRecording();
             renewIfDue();
             checkCancelRequests();
             if (now >= nextBalanceCheckNanos) {
@@ -264,7 +256,7 @@ public final class Drain {
             }
             long wait = Math.min(Math.min(deadlineNanos, nextRenewNanos), nextCancelCheckNanos) - System.nanoTime();
             if (room >= claimAtRoom) wait = Math.min(wait, nextClaimNanos - System.nanoTime());
-            if (recording != null) wait = Math.min(wait, RECORDING_POLL_NANOS);
+            if (!doneToRecord.isEmpty()) wait = Math.min(wait, doneSinceNanos + DONE_LATENCY_NANOS - System.nanoTime());
             gather(Math.max(wait, TimeUnit.MILLISECONDS.toNanos(1)));
         }
     }
@@ -316,6 +308,7 @@ public final class Drain {
                 InFlight owner = inFlight.remove(f.job().id());
                 if (owner != null && !owner.abandoned) {
                     if (f.outcome() instanceof Outcome.Done) {
+                        if (doneToRecord.isEmpty()) doneSinceNanos = System.nanoTime();
                         doneToRecord.add(f);
                     } else {
                         othersToRecord.add(f);
@@ -329,59 +322,8 @@ public final class Drain {
         }
     }
 
-    /** Hands the buffered completions to the recorder. */
-    private void startRecording() {
-        recordingBatch = List.copyOf(doneToRecord);
-        doneToRecord.clear();
-        List<ClaimedJob> jobs = recordingBatch.stream().map(Finished::job).toList();
-        recording = recorder.submit(() -> rt.jobs.markDone(jobs));
-    }
-
-    /** Takes the recorder's result if it has one: counts and logs the batch, or on a database error keeps it for another try. */
-    private void harvestRecording() {
-        if (recording == null || !recording.isDone()) return;
-        awaitRecording();
-    }
-
-    /** Waits for the recorder's batch, if one is out, and takes its result. */
-    private void awaitRecording() {
-        if (recording == null) return;
-        List<Finished> batch = recordingBatch;
-        try {
-            List<ClaimedJob> refusedJobs = getUninterruptibly(recording);
-            outcomes.recordedDone(batch, refusedJobs);
-            recovered();
-        } catch (ExecutionException e) {
-            doneToRecord.addAll(0, batch);
-            if (e.getCause() instanceof QuarryException qe) {
-                trouble(qe);
-            } else {
-                trouble(new QuarryException("record " + batch.size() + " completed jobs failed: " + e.getCause(), e.getCause()));
-            }
-        } finally {
-            recording = null;
-            recordingBatch = null;
-        }
-    }
-
-    private static <T> T getUninterruptibly(Future<T> f) throws ExecutionException {
-        boolean interrupted = false;
-        try {
-            while (true) {
-                try {
-                    return f.get();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-        } finally {
-            if (interrupted) Thread.currentThread().interrupt();
-        }
-    }
-
     /** Records the buffered completions in a transaction of their own; on a database error keeps them. */
     private void recordDone() {
-        awaitRecording();
         if (doneToRecord.isEmpty()) return;
         try {
             List<Finished> completed = List.copyOf(doneToRecord);
@@ -407,7 +349,7 @@ public final class Drain {
     }
 
     private boolean unrecorded() {
-        return recording != null || !doneToRecord.isEmpty() || !othersToRecord.isEmpty();
+        return !doneToRecord.isEmpty() || !othersToRecord.isEmpty();
     }
 
     /**

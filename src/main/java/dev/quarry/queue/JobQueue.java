@@ -38,16 +38,19 @@ public final class JobQueue {
     /**
      * Claims up to {@code limit} due jobs of the lease's queue, in priority, run_at, id order, in
      * one transaction that first renews the lease: a drain whose lease was taken over claims nothing,
-     * and neither does one whose queue is paused. Completions are not recorded here: a drain
-     * records them with {@link #markDone} on another connection, side by side with its claims.
+     * and neither does one whose queue is paused. The same transaction first records {@code completed}
+     * as done (see {@link #markDone}), so a busy drain commits once per batch, not twice.
      * SKIP LOCKED passes over rows another transaction holds instead of waiting for them.
      *
      * @throws LeaseLostException when the lease is no longer this drain's; nothing is written then
      */
-    public List<ClaimedJob> claim(Lease lease, Duration leaseDuration, int limit, int defaultMaxAttempts, int payloadMaxBytes) {
+    public Claim claim(Lease lease, Duration leaseDuration, int limit, int defaultMaxAttempts, int payloadMaxBytes,
+                       List<ClaimedJob> completed) {
         long token = ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
         return tx.inTransaction("claim from queue " + lease.queue(), c -> {
-            if (LeaseStore.renew(c, lease, leaseDuration)) return List.<ClaimedJob>of(); // paused
+            boolean paused = LeaseStore.renew(c, lease, leaseDuration);
+            List<ClaimedJob> refused = completed.isEmpty() ? List.of() : markDone(c, completed);
+            if (paused) return new Claim(List.of(), refused);
             // One locking read takes the rows and everything the workers need; the claim
             // index serves the WHERE and the ORDER BY, the selected columns come from the rows.
             List<ClaimedJob> jobs = new ArrayList<>(limit);
@@ -63,7 +66,7 @@ public final class JobQueue {
                     }
                 }
             }
-            if (jobs.isEmpty()) return jobs;
+            if (jobs.isEmpty()) return new Claim(List.of(), refused);
             List<Long> ids = jobs.stream().map(ClaimedJob::id).toList();
             try (PreparedStatement upd = c.prepareStatement(
                     "UPDATE quarry_jobs SET status = 'running', attempts = attempts + 1, claim_token = ?, claimed_by = ?,"
@@ -77,8 +80,20 @@ public final class JobQueue {
                     throw new SQLException("claimed " + ids.size() + " locked rows but updated " + n);
                 }
             }
-            return jobs;
+            return new Claim(jobs, refused);
         });
+    }
+
+    /** For callers with nothing to record: claims only. */
+    public List<ClaimedJob> claim(Lease lease, Duration leaseDuration, int limit, int defaultMaxAttempts, int payloadMaxBytes) {
+        return claim(lease, leaseDuration, limit, defaultMaxAttempts, payloadMaxBytes, List.of()).jobs();
+    }
+
+    /**
+     * What a claim brought: the jobs claimed, and those of the completions it recorded that the
+     * fencing refused.
+     */
+    public record Claim(List<ClaimedJob> jobs, List<ClaimedJob> refusedCompletions) {
     }
 
     /**

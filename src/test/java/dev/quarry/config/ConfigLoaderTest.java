@@ -140,14 +140,6 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void the_pool_has_two_connections_per_drain_plus_three() {
-        assertThat(load("queues = a, b").database().poolSize()).isEqualTo(10);
-        assertThat(load("queues = a, b, c, d, e, f").database().poolSize()).isEqualTo(15);
-        assertThatThrownBy(() -> load("queues = a, b, c, d\ndb.pool-size = 10", "", ENV))
-                .hasMessageContaining("db.pool-size").hasMessageContaining("between 11 and 1000");
-    }
-
-    @Test
     void a_thread_pool_that_cannot_balance_or_an_idle_wait_quartz_refuses_is_named() {
         assertThatThrownBy(() -> load("", "org.quartz.threadPool.class = org.quartz.simpl.SimpleThreadPool", ENV))
                 .hasMessage("quartz.properties: org.quartz.threadPool.class=org.quartz.simpl.SimpleThreadPool is not supported;"
