@@ -9,7 +9,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -19,6 +18,7 @@ class BalancingThreadPoolTest {
     private final Map<String, Integer> drains = new ConcurrentHashMap<>();
     private final CountDownLatch release = new CountDownLatch(1);
     private BalancingThreadPool pool;
+    private Thread schedulerThread;
 
     @BeforeEach
     void setUp() throws Exception {
@@ -49,10 +49,22 @@ class BalancingThreadPoolTest {
         })).isTrue();
     }
 
-    private CompletableFuture<Integer> schedulerThreadAsks(Thread[] thread) {
+    /** Quartz's scheduler thread asking for threads before it acquires a trigger. */
+    private CompletableFuture<Integer> schedulerThreadAsks() {
         CompletableFuture<Integer> answer = new CompletableFuture<>();
-        thread[0] = new Thread(() -> answer.complete(pool.blockForAvailableThreads()), "scheduler-thread");
-        thread[0].start();
+        schedulerThread = new Thread(() -> answer.complete(pool.blockForAvailableThreads()), "scheduler-thread");
+        schedulerThread.start();
+        return answer;
+    }
+
+    /** A drain runs here and the peer runs none: the scheduler thread asks, and is held. */
+    private CompletableFuture<Integer> heldSchedulerThread() {
+        balance(Duration.ofMinutes(5));
+        drains.put("peer", 0);
+        runBlockingDrain();
+        CompletableFuture<Integer> answer = schedulerThreadAsks();
+        Poll.until(Duration.ofSeconds(10), "the scheduler thread to be held",
+                () -> schedulerThread.getState() == Thread.State.TIMED_WAITING && !answer.isDone());
         return answer;
     }
 
@@ -75,21 +87,13 @@ class BalancingThreadPoolTest {
         balance(Duration.ofMinutes(5));
         drains.put("peer", 1);
         runBlockingDrain();
-        Thread[] t = new Thread[1];
-        assertThat(schedulerThreadAsks(t).get(30, TimeUnit.SECONDS)).isEqualTo(2);
+        assertThat(schedulerThreadAsks().get(30, TimeUnit.SECONDS)).isEqualTo(2);
     }
 
     @Test
     void holds_the_scheduler_thread_while_a_peer_runs_fewer_and_lets_go_when_a_drain_here_ends() throws Exception {
-        balance(Duration.ofMinutes(5));
-        drains.put("peer", 0);
-        runBlockingDrain();
-        Thread[] t = new Thread[1];
-        AtomicBoolean released = new AtomicBoolean();
-        CompletableFuture<Integer> answer = schedulerThreadAsks(t).whenComplete((n, e) -> assertThat(released).isTrue());
-        Poll.until(Duration.ofSeconds(10), "the scheduler thread to be held",
-                () -> t[0].getState() == Thread.State.TIMED_WAITING && !answer.isDone());
-        released.set(true);
+        CompletableFuture<Integer> answer = heldSchedulerThread();
+        assertThat(answer).as("held until the drain here ends").isNotDone();
         release.countDown();
         // 3, or 2 when Quartz's pool has not yet taken the finished thread back: either way, free threads.
         assertThat(answer.get(30, TimeUnit.SECONDS)).isBetween(2, 3);
@@ -97,13 +101,7 @@ class BalancingThreadPoolTest {
 
     @Test
     void lets_go_when_the_peer_takes_a_drain() throws Exception {
-        balance(Duration.ofMinutes(5));
-        drains.put("peer", 0);
-        runBlockingDrain();
-        Thread[] t = new Thread[1];
-        CompletableFuture<Integer> answer = schedulerThreadAsks(t);
-        Poll.until(Duration.ofSeconds(10), "the scheduler thread to be held", () -> t[0].getState() == Thread.State.TIMED_WAITING);
-        assertThat(answer).isNotDone();
+        CompletableFuture<Integer> answer = heldSchedulerThread();
         drains.put("peer", 1);
         assertThat(answer.get(30, TimeUnit.SECONDS)).isEqualTo(2);
     }
@@ -113,19 +111,13 @@ class BalancingThreadPoolTest {
         balance(Duration.ofMillis(300));
         drains.put("peer", 0);
         runBlockingDrain();
-        Thread[] t = new Thread[1];
-        assertThat(schedulerThreadAsks(t).get(30, TimeUnit.SECONDS)).as("this node fires it after all").isEqualTo(2);
+        assertThat(schedulerThreadAsks().get(30, TimeUnit.SECONDS)).as("this node fires it after all").isEqualTo(2);
         assertThat(pool.running()).isEqualTo(1);
     }
 
     @Test
     void shutdown_releases_a_held_scheduler_thread() throws Exception {
-        balance(Duration.ofMinutes(5));
-        drains.put("peer", 0);
-        runBlockingDrain();
-        Thread[] t = new Thread[1];
-        CompletableFuture<Integer> answer = schedulerThreadAsks(t);
-        Poll.until(Duration.ofSeconds(10), "the scheduler thread to be held", () -> t[0].getState() == Thread.State.TIMED_WAITING);
+        CompletableFuture<Integer> answer = heldSchedulerThread();
         release.countDown();
         pool.shutdown(true);
         assertThat(answer.get(30, TimeUnit.SECONDS)).isNotNull();
