@@ -10,6 +10,6 @@ package dev.quarry.client;
  *                              grace, past which a peer declares the node dead
  */
 public record NodeStatus(String instance, long lastCheckinMillis, long checkinIntervalMillis, long checkinAgeMillis, boolean alive) {
-    /** Quartz's hard-coded grace beyond the check-in interval (JobStoreSupport.findFailedInstances). */
-    public static final long QUARTZ_GRACE_MILLIS = 7_500;
+    /** Quartz's hard-coded grace beyond the check-in interval, as the balancer counts it too. */
+    public static final long QUARTZ_GRACE_MILLIS = dev.quarry.queue.LeaseStore.QUARTZ_CHECKIN_GRACE_MILLIS;
 }

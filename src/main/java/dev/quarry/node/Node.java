@@ -14,6 +14,7 @@ import dev.quarry.queue.JobQueue;
 import dev.quarry.queue.LeaseStore;
 import dev.quarry.queue.Transactions;
 import dev.quarry.schema.SchemaCheck;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -120,7 +121,7 @@ public final class Node {
         if (threads == null) throw new QuarryException("Quartz did not build Quarry's thread pool; is org.quartz.threadPool.class overridden?");
         long idleWait = Long.parseLong(config.quartz().getProperty("org.quartz.scheduler.idleWaitTime").trim());
         Balancer balancer = new Balancer(scheduler.getSchedulerInstanceId(), leases::drainsByLiveNode, threads::running,
-                java.time.Duration.ofMillis(2 * idleWait));
+                Duration.ofMillis(2 * idleWait));
         threads.balanceWith(balancer);
         return balancer;
     }

@@ -19,6 +19,12 @@ import java.util.Optional;
  * two drains can never interleave.
  */
 public final class LeaseStore {
+    /**
+     * Quartz's fixed grace beyond a node's check-in interval (JobStoreSupport.findFailedInstances):
+     * a node silent longer than interval + grace is declared dead by its peers.
+     */
+    public static final long QUARTZ_CHECKIN_GRACE_MILLIS = 7_500;
+
     private final Transactions tx;
     private final String schedulerName;
     private final String quartzTablePrefix;
@@ -144,7 +150,7 @@ public final class LeaseStore {
     /**
      * The cluster's live nodes, each with the number of queue leases it holds now; the balancer's
      * view of who drains how much. A node is live while Quartz would not yet declare it dead: its
-     * last check-in is younger than its check-in interval plus Quartz's 7.5 s grace, on this
+     * last check-in is younger than its check-in interval plus {@link #QUARTZ_CHECKIN_GRACE_MILLIS}, on this
      * node's clock (Quartz's own test, which already asks for synchronized clocks).
      */
     public Map<String, Integer> drainsByLiveNode() {
@@ -153,9 +159,10 @@ public final class LeaseStore {
                     "SELECT s.INSTANCE_NAME, (SELECT COUNT(*) FROM quarry_leases l"
                             + "   WHERE l.holder = s.INSTANCE_NAME AND l.expires_at > NOW(6)) AS drains"
                             + " FROM " + quartzTablePrefix + "SCHEDULER_STATE s"
-                            + " WHERE s.SCHED_NAME = ? AND s.LAST_CHECKIN_TIME + s.CHECKIN_INTERVAL + 7500 >= ?")) {
+                            + " WHERE s.SCHED_NAME = ? AND s.LAST_CHECKIN_TIME + s.CHECKIN_INTERVAL + ? >= ?")) {
                 sel.setString(1, schedulerName);
-                sel.setLong(2, System.currentTimeMillis());
+                sel.setLong(2, QUARTZ_CHECKIN_GRACE_MILLIS);
+                sel.setLong(3, System.currentTimeMillis());
                 Map<String, Integer> drains = new HashMap<>();
                 try (ResultSet rs = sel.executeQuery()) {
                     while (rs.next()) drains.put(rs.getString(1), rs.getInt(2));
