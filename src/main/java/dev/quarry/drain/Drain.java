@@ -2,134 +2,129 @@ package dev.quarry.drain;
 
 import dev.quarry.QuarryException;
 import dev.quarry.Text;
-import dev.quarry.config.Durations;
-import dev.quarry.handler.Outcome;
 import dev.quarry.queue.ClaimedJob;
 import dev.quarry.queue.JobQueue;
-import dev.quarry.queue.JobState;
-import dev.quarry.queue.Lease;
 import dev.quarry.queue.LeaseLostException;
+import dev.quarry.queue.LeaseRefused;
 import dev.quarry.queue.LeaseStore;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.Future;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * One drain of one queue: take the lease, rescue orphans, then claim batches and run them on the
- * queue's workers until the budget ends, keeping the lease renewed; then let the running jobs
- * finish, record everything, give the lease back and log a summary.
+ * One drain of one queue: take the lease, rescue orphans, then keep the queue's workers busy until
+ * shutdown, a lost lease or a hand-over (rebalance, or the queue's optional budget), then settle.
  *
- * <p>Only the thread that calls {@link #run()} touches the database and the in-flight table;
- * workers hand their results back through a queue. {@link #requestStop()} may come from any thread.
+ * <p>A drain claims only as many jobs as it has free workers, and hands each one to a worker at
+ * once: a claimed job is a started job, so its attempt (counted by the claim) is an attempt that
+ * ran, and no job waits claimed behind a long one. Each claim rides in one transaction with the
+ * completions recorded since the last one and the lease's renewal. The parts: {@link LeaseKeeper}
+ * (the lease and the start gate), {@link Dispatcher} (workers, timeouts, cancels), {@link Outcomes}
+ * (recording), {@link Settler} (the end).
+ *
+ * <p>Only the thread that calls {@link #run()} touches the database; {@link #requestStop()} may
+ * come from any thread.
  */
 public final class Drain {
     private static final Logger log = LoggerFactory.getLogger(Drain.class);
-    /** After interrupting stuck handlers, how long to wait for them to return. */
-    private static final long INTERRUPT_WAIT_NANOS = TimeUnit.SECONDS.toNanos(5);
-    private static final int PRUNE_BATCH = 5000;
-    /** Longest a completion waits to ride in the next claim before it is recorded on its own. */
-    private static final long DONE_LATENCY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final long CANCEL_CHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
     /** How often a drain asks whether to hand its queue to a less busy node. */
     private static final long BALANCE_CHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
-    /** How long a new drain waits for the lease of one that is finishing. */
-    private static final long HANDOVER_WAIT_NANOS = TimeUnit.SECONDS.toNanos(5);
+    /** How often the lease watch looks whether running jobs must stop. */
+    private static final long LEASE_WATCH_MILLIS = 200;
+    /** Longest pause between retries while the database is in trouble: a database that returns is used within it. */
+    static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(1);
 
-    private final QueueRuntime rt;
-    private final String queue;
-    private final long deadlineNanos;
-    private final long renewEveryNanos;
-    private final long pollNanos;
+    final QueueRuntime rt;
+    final String queue;
+    final Ticker ticker;
+    final LeaseKeeper keeper;
+    final Dispatcher dispatcher;
+    private final Optional<Long> endNanos;
     private final boolean untilIdle;
+    private final long pollNanos;
 
-    private final BlockingQueue<Finished> finished = new LinkedBlockingQueue<>();
-    private final Map<Long, InFlight> inFlight = new LinkedHashMap<>();
-    private final List<Finished> doneToRecord = new ArrayList<>();
-    private final List<Finished> othersToRecord = new ArrayList<>();
-
-    private volatile boolean stopRequested;
-    private volatile long graceEndNanos;
-    private Lease lease;
-    private boolean leaseLost;
-    private long nextRenewNanos;
-    private long nextCancelCheckNanos;
-    private long nextBalanceCheckNanos;
-    /** Until when, by this node's monotonic clock, the lease is surely still ours; workers start no job after it. */
-    private volatile long leaseValidUntilNanos;
-    private long troubleSinceNanos;
-    /** When the oldest completion in doneToRecord arrived. */
-    private long doneSinceNanos;
-    /** The queue's recent pace, which sizes the prefetch. */
-    private final Pace pace = new Pace();
-    private String endedBy = "budget";
-
+    volatile boolean stopRequested;
+    volatile long graceEndNanos;
+    String endedBy = "shutdown";
     private int rescued, claimed;
-    /** Records outcomes and counts them; set once the lease is taken. */
-    private Outcomes outcomes;
+    Outcomes outcomes;
+    private boolean troubled;
+    private long troubleSinceNanos;
+    /** While the database is in trouble, no statement is tried before this (ticker time). */
+    private long retryAtNanos;
+    private long nextCancelCheckNanos;
 
-    /** @param deadline when to stop claiming: the next scheduled fire of this queue's drain, or start + budget */
-    public Drain(QueueRuntime rt, Instant deadline) {
-        this(rt, deadline, false);
+    /** A drain that lives until shutdown, a lost lease or a hand-over to a less busy node. */
+    public Drain(QueueRuntime rt) {
+        this(rt, Optional.empty(), false, Ticker.SYSTEM);
+    }
+
+    /** A drain that also hands its queue over at {@code end} (the queue's budget). */
+    public Drain(QueueRuntime rt, Instant end) {
+        this(rt, Optional.of(end), false, Ticker.SYSTEM);
     }
 
     /**
      * @param untilIdle also stop as soon as the queue has no due job and nothing runs: one pass
      *                  over what is due, for tests and one-off runs
      */
-    public Drain(QueueRuntime rt, Instant deadline, boolean untilIdle) {
+    public Drain(QueueRuntime rt, Instant end, boolean untilIdle) {
+        this(rt, Optional.of(end), untilIdle, Ticker.SYSTEM);
+    }
+
+    Drain(QueueRuntime rt, Optional<Instant> end, boolean untilIdle, Ticker ticker) {
         this.rt = rt;
-        this.untilIdle = untilIdle;
         this.queue = rt.queue.name();
-        long untilDeadline = Duration.between(Instant.now(), deadline).toNanos();
-        this.deadlineNanos = System.nanoTime() + Math.max(0, untilDeadline);
-        this.renewEveryNanos = rt.config.leaseDuration().toNanos() / 3;
+        this.ticker = ticker;
+        this.untilIdle = untilIdle;
+        this.endNanos = end.map(e -> ticker.nanos() + Math.max(0, Duration.between(Instant.now(), e).toNanos()));
         this.pollNanos = rt.config.pollInterval().toNanos();
+        this.keeper = new LeaseKeeper(rt.leases, queue, rt.node, rt.config.leaseDuration(), ticker);
+        this.dispatcher = new Dispatcher(rt, keeper, ticker);
+        this.nextCancelCheckNanos = ticker.nanos();
     }
 
     /** Stop claiming now; running jobs get the shutdown grace, then are interrupted and given back. */
     public void requestStop() {
         if (!stopRequested) {
-            graceEndNanos = System.nanoTime() + rt.config.shutdownGrace().toNanos();
+            graceEndNanos = ticker.nanos() + rt.config.shutdownGrace().toNanos();
             stopRequested = true;
         }
     }
 
     public DrainSummary run() {
-        long start = System.nanoTime();
+        long start = ticker.nanos();
         MDC.put("node", rt.node);
         MDC.put("queue", queue);
         try {
             log.info("drain of queue {} starting on node {}", queue, rt.node);
             LeaseStore.Result taken;
             try {
-                taken = takeLease();
+                taken = keeper.take(() -> stopRequested, LeaseKeeper.Sleeper.SYSTEM);
             } catch (QuarryException e) {
                 log.error("drain of queue {} aborted: {}", queue, e.getMessage());
-                return new DrainSummary(false, 0, 0, 0, 0, 0, 0, 0, "error", Duration.ofNanos(System.nanoTime() - start));
+                return new DrainSummary(false, 0, 0, 0, 0, 0, 0, 0, "error", elapsed(start));
             }
             if (!taken.acquired()) {
-                log.info("drain of queue {} aborted: a prior drain is still running on node {} (lease epoch {}, {} ms left)",
-                        queue, taken.refused().holder(), taken.refused().epoch(), taken.refused().expiresInMillis());
-                return new DrainSummary(false, 0, 0, 0, 0, 0, 0, 0, "prior drain running", Duration.ofNanos(System.nanoTime() - start));
+                LeaseRefused r = taken.refused();
+                log.info("drain of queue {} aborted: a prior drain is still running on node {} (lease epoch {}, {} ms left{})", queue,
+                        Text.oneLine(r.holder(), 200), r.epoch(), r.expiresInMillis(),
+                        r.holderCheckedIn() ? "" : "; Quartz lists that node as gone, but its lease was renewed");
+                return new DrainSummary(false, 0, 0, 0, 0, 0, 0, 0, "prior drain running", elapsed(start));
             }
-            lease = taken.lease();
-            outcomes = new Outcomes(rt, lease);
-            leaseValidUntilNanos = start + rt.config.leaseDuration().toNanos();
-            nextRenewNanos = System.nanoTime() + renewEveryNanos;
+            outcomes = new Outcomes(rt, keeper.lease());
+            ScheduledExecutorService watch = leaseWatch();
             try {
                 rescueOrphans();
-                pruneIfDue();
                 claimLoop();
             } catch (LeaseLostException e) {
                 loseLease(e);
@@ -137,14 +132,15 @@ public final class Drain {
                 endedBy = "error";
                 log.error("drain of queue {} stopped claiming: {}", queue, e.getMessage());
             } finally {
-                settle();
+                new Settler(this).settle();
+                watch.shutdownNow();
             }
             Outcomes o = outcomes;
             DrainSummary summary = new DrainSummary(true, rescued, claimed, o.done, o.retried, o.dead, o.givenBack, o.refused, endedBy,
-                    Duration.ofNanos(System.nanoTime() - start));
+                    elapsed(start));
             log.info("drain of queue {} ended ({}): claimed {}, done {}, retried {}, dead {}, given back {}, cancelled {}, refused {},"
                             + " rescued {} in {} ms (lease epoch {})", queue, endedBy, claimed, o.done, o.retried, o.dead, o.givenBack,
-                    o.cancelled, o.refused, rescued, summary.duration().toMillis(), lease.epoch());
+                    o.cancelled, o.refused, rescued, summary.duration().toMillis(), keeper.lease().epoch());
             return summary;
         } finally {
             MDC.remove("queue");
@@ -152,21 +148,33 @@ public final class Drain {
     }
 
     /**
-     * Takes the lease, waiting briefly for a prior drain that is finishing: at a hand-over the next
-     * fire can start while the last one still records its final jobs (Quartz's cluster does not
-     * always hold it back), and giving up then would leave the queue idle until the fire after.
+     * Stops the running jobs once the lease can no longer be confirmed (renewals failing: the
+     * database is unreachable from here, or this node stalled). It runs on a thread of its own
+     * because the drain's thread may then be stuck in a statement for up to the socket timeout, and
+     * a peer may take the lease as soon as it expires.
      */
-    private LeaseStore.Result takeLease() {
-        long until = System.nanoTime() + HANDOVER_WAIT_NANOS;
-        while (true) {
-            LeaseStore.Result taken = rt.leases.tryAcquire(queue, rt.node, rt.config.leaseDuration());
-            if (taken.acquired() || stopRequested || System.nanoTime() >= until) return taken;
-            sleepQuietly(TimeUnit.MILLISECONDS.toNanos(100));
-        }
+    private ScheduledExecutorService leaseWatch() {
+        ScheduledExecutorService watch = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "quarry-" + queue + "-lease-watch");
+            t.setDaemon(true);
+            return t;
+        });
+        String node = rt.node;
+        watch.scheduleWithFixedDelay(() -> {
+            if (keeper.mayStart() || dispatcher.idle()) return;
+            int n = dispatcher.interruptAll(Dispatcher.Stop.GIVE_BACK);
+            if (n > 0) {
+                MDC.put("node", node);
+                MDC.put("queue", queue);
+                log.warn("lease of queue {} {}: interrupting {} running jobs before a peer may take them over", queue,
+                        keeper.isLost() ? "was lost" : "could not be renewed in time", n);
+            }
+        }, LEASE_WATCH_MILLIS, LEASE_WATCH_MILLIS, TimeUnit.MILLISECONDS);
+        return watch;
     }
 
     private void rescueOrphans() {
-        for (JobQueue.Rescued r : rt.jobs.rescueOrphans(queue, lease.epoch(), rt.config.maxAttempts())) {
+        for (JobQueue.Rescued r : rt.jobs.rescueOrphans(queue, keeper.lease().epoch(), rt.config.maxAttempts())) {
             rescued++;
             if (r.buried()) outcomes.dead++;
             log.warn("job {} orphaned by node {} during attempt {}/{}: {}", r.id(), Text.oneLine(r.claimedBy(), 200), r.attempt(),
@@ -178,350 +186,174 @@ public final class Drain {
         }
     }
 
-    private void pruneIfDue() {
-        long now = System.nanoTime();
-        if (rt.lastPruneNanos != 0 && now - rt.lastPruneNanos < rt.config.pruneInterval().toNanos()) return;
-        rt.lastPruneNanos = now;
-        for (Map.Entry<String, Duration> e : rt.config.retention().entrySet()) {
-            JobState status = JobState.fromSql(e.getKey());
-            int total = 0;
-            for (int n = PRUNE_BATCH; n == PRUNE_BATCH && System.nanoTime() < deadlineNanos && !stopRequested; ) {
-                n = rt.jobs.prune(queue, status, e.getValue(), PRUNE_BATCH);
-                total += n;
-            }
-            if (total > 0) log.info("pruned {} {} jobs of queue {} older than {}", total, status.sql(), queue,
-                    Durations.format(e.getValue()));
-        }
-    }
-
-    /** Claims while the budget lasts, holding as many jobs beyond the running ones as {@link Pace} says. */
+    /** Claims for free workers, records what finished, renews the lease, until the drain must end. */
     private void claimLoop() {
         int batch = rt.queue.batchSize();
-        int workers = rt.workers.workers();
-        long nextClaimNanos = 0;
+        long nextClaimNanos = ticker.nanos();
+        long nextBalanceCheckNanos = nextClaimNanos;
         while (true) {
-            gather(0);
+            collect(0);
             recordOthers();
             if (stopRequested) {
                 endedBy = "shutdown";
                 return;
             }
-            long now = System.nanoTime();
-            if (now >= deadlineNanos) return;
-            int prefetch = pace.prefetch(workers, batch);
-            int cap = workers + prefetch;
-            int claimAtRoom = Math.max(1, Math.min(batch, cap / 2));
-            int room = cap - inFlight.size();
-            if (now >= nextClaimNanos && room >= claimAtRoom) {
-                List<ClaimedJob> jobs;
-                try {
-                    // Completions so far ride in the claim's transaction: one commit per batch.
-                    List<Finished> completed = List.copyOf(doneToRecord);
-                    JobQueue.Claim claim = rt.jobs.claim(lease, rt.config.leaseDuration(), Math.min(room, batch), rt.config.maxAttempts(),
-                            rt.config.payloadMaxBytes(), completed.stream().map(Finished::job).toList());
-                    doneToRecord.clear();
-                    outcomes.recordedDone(completed, claim.refusedCompletions());
-                    jobs = claim.jobs();
-                    recovered();
-                } catch (LeaseLostException e) {
-                    throw e;
-                } catch (QuarryException e) {
-                    trouble(e);
-                    nextClaimNanos = System.nanoTime() + backoffNanos();
-                    continue;
+            long now = ticker.nanos();
+            if (endNanos.isPresent() && now - endNanos.get() >= 0) {
+                endedBy = "budget";
+                return;
+            }
+            outcomes.addAll(dispatcher.checkTimeouts());
+            int free = keeper.mayStart() ? Math.min(batch, dispatcher.free()) : 0;
+            boolean claimDue = free > 0 && now - nextClaimNanos >= 0;
+            if ((claimDue || outcomes.hasDone()) && !backingOff()) {
+                int got = round(claimDue ? free : 0);
+                if (got >= 0 && claimDue) {
+                    if (got < free) nextClaimNanos = now + pollNanos; // the queue has nothing more due: poll
+                    if (untilIdle && got == 0 && dispatcher.idle() && !outcomes.unrecorded()) {
+                        endedBy = "idle";
+                        return;
+                    }
                 }
-                nextRenewNanos = now + renewEveryNanos; // the claim renewed the lease
-                leaseValidUntilNanos = now + rt.config.leaseDuration().toNanos();
-                claimed += jobs.size();
-                for (ClaimedJob job : jobs) start(job);
-                if (jobs.size() == Math.min(room, batch)) continue; // there may be more right away
-                if (untilIdle && jobs.isEmpty() && inFlight.isEmpty() && doneToRecord.isEmpty() && othersToRecord.isEmpty()) {
-                    endedBy = "idle";
-                    return;
-                }
-                nextClaimNanos = now + pollNanos;
-            } else if (!doneToRecord.isEmpty() && (now < nextClaimNanos || now - doneSinceNanos > DONE_LATENCY_NANOS)) {
-                // No claim is coming soon (the queue looked empty, or slow jobs hold the workers):
-                // record now so a producer polling the row sees it done.
-                recordDone();
             }
             renewIfDue();
             checkCancelRequests();
-            if (now >= nextBalanceCheckNanos) {
+            now = ticker.nanos();
+            if (now - nextBalanceCheckNanos >= 0) {
                 nextBalanceCheckNanos = now + BALANCE_CHECK_NANOS;
                 if (rt.rebalancing.shouldHandOver()) {
                     endedBy = "rebalance";
                     return;
                 }
             }
-            long wait = Math.min(Math.min(deadlineNanos, nextRenewNanos), nextCancelCheckNanos) - System.nanoTime();
-            if (room >= claimAtRoom) wait = Math.min(wait, nextClaimNanos - System.nanoTime());
-            if (!doneToRecord.isEmpty()) wait = Math.min(wait, doneSinceNanos + DONE_LATENCY_NANOS - System.nanoTime());
-            gather(Math.max(wait, TimeUnit.MILLISECONDS.toNanos(1)));
+            long wakeAt = Math.min(Math.min(keeper.nextRenewNanos(), dispatcher.nextDeadlineNanos()), nextBalanceCheckNanos);
+            if (!dispatcher.idle()) wakeAt = Math.min(wakeAt, nextCancelCheckNanos);
+            long roundAt = troubled ? retryAtNanos : now;
+            if (dispatcher.free() > 0 && keeper.mayStart()) wakeAt = Math.min(wakeAt, Math.max(nextClaimNanos, roundAt));
+            if (outcomes.unrecorded()) wakeAt = Math.min(wakeAt, roundAt);
+            if (endNanos.isPresent()) wakeAt = Math.min(wakeAt, endNanos.get());
+            collect(Math.max(wakeAt - ticker.nanos(), TimeUnit.MICROSECONDS.toNanos(200)));
         }
     }
 
-    private void start(ClaimedJob job) {
-        InFlight f = new InFlight(job);
-        inFlight.put(job.id(), f);
-        String node = rt.node;
-        f.future = rt.workers.executor().submit(() -> {
-            if (!f.state.compareAndSet(InFlight.QUEUED, InFlight.STARTED)) return; // given back before it started
-            MDC.put("node", node);
-            MDC.put("queue", queue);
-            long t0 = System.nanoTime();
-            Outcome outcome;
-            boolean interrupted = false;
-            try {
-                if (t0 - leaseValidUntilNanos > 0) {
-                    // The node stalled past its lease (GC pause, SIGSTOP): a successor may own this job now.
-                    outcome = Outcome.failed(Outcomes.NOT_STARTED);
-                    interrupted = true;
-                } else {
-                    outcome = rt.runner.run(job);
-                }
-            } catch (InterruptedException e) {
-                outcome = Outcome.failed("interrupted");
-                interrupted = true;
-            } catch (Throwable t) { // JobRunner catches handler throwables; this is a last guard for the drain's own state
-                outcome = Outcome.failed(JobRunner.describe(t));
-            }
-            interrupted |= f.interruptedByDrain;
-            Thread.interrupted(); // leave the pool thread clean for the next job
-            finished.add(new Finished(job, outcome, System.nanoTime() - t0, interrupted, f.cancelRequested));
-        });
-    }
-
-    /** Takes finished runs off the hand-back queue, waiting up to {@code waitNanos} for the first, and records them. */
-    private void collect(long waitNanos) {
-        gather(waitNanos);
-        recordDone();
-        recordOthers();
-    }
-
-    /** Takes finished runs off the hand-back queue into the buffers, waiting up to {@code waitNanos} for the first. */
-    private void gather(long waitNanos) {
+    /**
+     * One transaction: renew the lease, record the completions so far, claim up to {@code limit}
+     * jobs; then hand the jobs to workers. The gate is confirmed from the moment before the
+     * transaction was sent.
+     *
+     * @return the jobs claimed, or -1 when the database failed (nothing was recorded; retried after a backoff)
+     */
+    int round(int limit) {
+        long sent = ticker.nanos();
+        JobQueue.Claim claim;
         try {
-            Finished f = waitNanos > 0 ? finished.poll(waitNanos, TimeUnit.NANOSECONDS) : finished.poll();
-            while (f != null) {
-                pace.finished(System.nanoTime());
-                InFlight owner = inFlight.remove(f.job().id());
-                if (owner != null && !owner.abandoned) {
-                    if (f.outcome() instanceof Outcome.Done) {
-                        if (doneToRecord.isEmpty()) doneSinceNanos = System.nanoTime();
-                        doneToRecord.add(f);
-                    } else {
-                        othersToRecord.add(f);
-                    }
-                }
-                f = finished.poll();
-            }
+            claim = rt.jobs.claim(keeper.lease(), keeper.duration(), limit, rt.config.maxAttempts(), rt.config.payloadMaxBytes(),
+                    outcomes.pendingDone());
+        } catch (LeaseLostException e) {
+            keeper.lost();
+            throw e;
+        } catch (QuarryException e) {
+            trouble(e);
+            return -1;
+        }
+        keeper.confirmed(sent);
+        outcomes.doneRecorded(claim.refusedCompletions());
+        recovered();
+        List<ClaimedJob> jobs = claim.jobs();
+        claimed += jobs.size();
+        for (ClaimedJob job : jobs) dispatcher.start(job);
+        return jobs.size();
+    }
+
+    /** Takes ended runs into the outcomes, waiting up to {@code waitNanos} for the first. */
+    void collect(long waitNanos) {
+        try {
+            outcomes.addAll(dispatcher.collect(waitNanos));
         } catch (InterruptedException e) {
             // Quartz asks a drain to stop through requestStop(); a raw interrupt means the same.
             requestStop();
         }
     }
 
-    /** Records the buffered completions in a transaction of their own; on a database error keeps them. */
-    private void recordDone() {
-        if (doneToRecord.isEmpty()) return;
+    /** Records waiting outcomes other than done; on a database error they wait for the next try. */
+    void recordOthers() {
+        if (backingOff()) return;
         try {
-            List<Finished> completed = List.copyOf(doneToRecord);
-            List<ClaimedJob> refusedJobs = rt.jobs.markDone(completed.stream().map(Finished::job).toList());
-            doneToRecord.clear();
-            outcomes.recordedDone(completed, refusedJobs);
-            recovered();
+            outcomes.recordOthers();
         } catch (QuarryException e) {
             trouble(e);
         }
     }
 
-    /** Records retries, burials and give-backs, one guarded UPDATE each; on a database error keeps them. */
-    private void recordOthers() {
+    void renewIfDue() {
+        if (!keeper.renewDue() || backingOff()) return;
         try {
-            for (Iterator<Finished> it = othersToRecord.iterator(); it.hasNext(); ) {
-                outcomes.record(it.next());
-                it.remove();
-            }
-        } catch (QuarryException e) {
-            trouble(e);
-        }
-    }
-
-    private boolean unrecorded() {
-        return !doneToRecord.isEmpty() || !othersToRecord.isEmpty();
-    }
-
-    /**
-     * About once a second, while jobs run, asks which of them an operator wants stopped: those not
-     * started are cancelled at once, running ones are interrupted and end cancelled.
-     */
-    private void checkCancelRequests() {
-        long now = System.nanoTime();
-        if (inFlight.isEmpty() || now < nextCancelCheckNanos || leaseLost) return;
-        nextCancelCheckNanos = now + CANCEL_CHECK_NANOS;
-        java.util.Set<Long> ids;
-        try {
-            ids = rt.jobs.cancelRequests(lease);
-        } catch (QuarryException e) {
-            trouble(e);
-            return;
-        }
-        for (Long id : ids) {
-            InFlight f = inFlight.get(id);
-            if (f == null || f.cancelRequested) continue;
-            f.cancelRequested = true;
-            if (f.state.compareAndSet(InFlight.QUEUED, InFlight.CANCELLED)) {
-                f.future.cancel(false);
-                inFlight.remove(id);
-                othersToRecord.add(new Finished(f.job, Outcome.failed("cancelled before it started"), 0, true, true));
-            } else {
-                f.interruptedByDrain = true;
-                f.future.cancel(true);
-            }
-        }
-    }
-
-    private void renewIfDue() {
-        if (leaseLost || System.nanoTime() < nextRenewNanos) return;
-        try {
-            long before = System.nanoTime();
-            rt.leases.renew(lease, rt.config.leaseDuration());
-            leaseValidUntilNanos = before + rt.config.leaseDuration().toNanos();
-            nextRenewNanos = System.nanoTime() + renewEveryNanos;
+            keeper.renew();
             recovered();
         } catch (LeaseLostException e) {
             throw e;
         } catch (QuarryException e) {
             trouble(e);
-            nextRenewNanos = System.nanoTime() + backoffNanos();
         }
     }
 
     /**
-     * After the claim loop: no more claims. Normally the running and prefetched jobs finish under a
-     * renewed lease. On shutdown the prefetched ones go back at once and the running ones get the
-     * grace period; on a lost lease nothing more is run. Then stragglers are interrupted, whatever
-     * still runs is given back, outcomes are recorded, and the lease is released.
+     * About once a second, while jobs run, asks which of them an operator wants stopped: those are
+     * interrupted and end cancelled.
      */
-    private void settle() {
-        boolean cancelled = false;
-        while (!inFlight.isEmpty()) {
-            if ((stopRequested || leaseLost) && !cancelled) {
-                cancelUnstarted();
-                cancelled = true;
-                if (inFlight.isEmpty()) break;
-            }
-            if (leaseLost || (stopRequested && System.nanoTime() >= graceEndNanos)) break;
-            try {
-                renewIfDue();
-            } catch (LeaseLostException e) {
-                loseLease(e);
-                continue;
-            }
-            checkCancelRequests();
-            long wait = stopRequested ? graceEndNanos - System.nanoTime() : renewEveryNanos;
-            collect(Math.max(TimeUnit.MILLISECONDS.toNanos(1), Math.min(wait, renewEveryNanos)));
+    void checkCancelRequests() {
+        long now = ticker.nanos();
+        if (dispatcher.idle() || now - nextCancelCheckNanos < 0 || keeper.isLost()) return;
+        nextCancelCheckNanos = now + CANCEL_CHECK_NANOS;
+        Set<Long> ids;
+        try {
+            ids = rt.jobs.cancelRequests(keeper.lease());
+        } catch (QuarryException e) {
+            trouble(e);
+            return;
         }
-        if (!inFlight.isEmpty()) {
-            log.warn("interrupting {} running jobs of queue {} ({})", inFlight.size(), queue, leaseLost ? "lease lost" : "shutdown grace over");
-            for (InFlight f : inFlight.values()) {
-                f.interruptedByDrain = true;
-                f.future.cancel(true);
-            }
-            long until = System.nanoTime() + INTERRUPT_WAIT_NANOS;
-            while (!inFlight.isEmpty() && System.nanoTime() < until) collect(TimeUnit.MILLISECONDS.toNanos(50));
-            for (InFlight f : inFlight.values()) {
-                f.abandoned = true;
-                log.error("job {} ({}) ignored the interrupt; its thread is abandoned and the job given back to ready", f.job.id(),
-                        Text.oneLine(f.job.type(), 128));
-                outcomes.giveBackQuietly(f.job);
-            }
-            inFlight.clear();
-        }
-        flushWithDeadline();
-        if (!leaseLost) {
-            try {
-                if (!rt.leases.release(lease)) loseLease(new LeaseLostException(lease));
-            } catch (QuarryException e) {
-                log.warn("could not release the lease of queue {}; it expires by itself: {}", queue, e.getMessage());
-            }
-        }
+        for (Long id : ids) dispatcher.cancel(id);
     }
 
-    private void cancelUnstarted() {
-        for (Iterator<InFlight> it = inFlight.values().iterator(); it.hasNext(); ) {
-            InFlight f = it.next();
-            if (f.state.compareAndSet(InFlight.QUEUED, InFlight.CANCELLED)) {
-                f.future.cancel(false);
-                it.remove();
-                outcomes.giveBackQuietly(f.job);
-            }
-        }
-    }
-
-    /** Records what is left, retrying a failing database for up to a lease period. */
-    private void flushWithDeadline() {
-        long until = System.nanoTime() + rt.config.leaseDuration().toNanos();
-        collect(0);
-        while (unrecorded() && System.nanoTime() < until) {
-            sleepQuietly(backoffNanos());
-            collect(0);
-        }
-        int left = doneToRecord.size() + othersToRecord.size();
-        if (left > 0) {
-            log.error("{} outcomes of queue {} could not be recorded; those jobs stay running until the next drain rescues and reruns them",
-                    left, queue);
-        }
-    }
-
-    private void loseLease(LeaseLostException e) {
-        leaseLost = true;
+    void loseLease(LeaseLostException e) {
+        keeper.lost();
         endedBy = "lease lost";
         log.warn("drain of queue {} stops: {}", queue, e.getMessage());
     }
 
-    private void trouble(QuarryException e) {
-        if (troubleSinceNanos == 0) {
-            troubleSinceNanos = System.nanoTime();
+    /** A database error: log once per spell of trouble, and hold further statements back for a while. */
+    void trouble(QuarryException e) {
+        long now = ticker.nanos();
+        if (!troubled) {
+            troubled = true;
+            troubleSinceNanos = now;
             log.error("database trouble in drain of queue {}: {}; retrying with backoff", queue, e.getMessage());
         }
+        retryAtNanos = now + backoffNanos(now - troubleSinceNanos, pollNanos);
     }
 
-    private void recovered() {
-        if (troubleSinceNanos != 0) {
-            log.info("database reachable again for queue {} after {} ms", queue, (System.nanoTime() - troubleSinceNanos) / 1_000_000);
-            troubleSinceNanos = 0;
+    void recovered() {
+        if (troubled) {
+            troubled = false;
+            log.info("database reachable again for queue {} after {} ms", queue, (ticker.nanos() - troubleSinceNanos) / 1_000_000);
         }
     }
 
-    /** Grows with the length of the trouble, from the poll interval up to 5 s. */
-    private long backoffNanos() {
-        long since = troubleSinceNanos == 0 ? 0 : System.nanoTime() - troubleSinceNanos;
-        return Math.min(TimeUnit.SECONDS.toNanos(5), Math.max(pollNanos, since / 4));
+    /** Whether the database failed a moment ago and the next try must wait. */
+    boolean backingOff() {
+        return troubled && ticker.nanos() - retryAtNanos < 0;
     }
 
-    private static void sleepQuietly(long nanos) {
-        try {
-            TimeUnit.NANOSECONDS.sleep(nanos);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+    long retryAtNanos() {
+        return troubled ? retryAtNanos : ticker.nanos();
     }
 
-    /** A claimed job between claim and recorded outcome. */
-    private static final class InFlight {
-        final ClaimedJob job;
-        static final int QUEUED = 0, STARTED = 1, CANCELLED = 2;
-        /** Settles the race between a worker starting the job and the drain giving it back unstarted. */
-        final java.util.concurrent.atomic.AtomicInteger state = new java.util.concurrent.atomic.AtomicInteger(QUEUED);
-        Future<?> future;
-        volatile boolean interruptedByDrain;
-        volatile boolean cancelRequested;
-        boolean abandoned;
+    /** Grows with the length of the trouble, from the poll interval up to {@link #MAX_BACKOFF_NANOS}. */
+    static long backoffNanos(long troubleForNanos, long pollNanos) {
+        return Math.min(MAX_BACKOFF_NANOS, Math.max(Math.min(pollNanos, MAX_BACKOFF_NANOS), troubleForNanos / 4));
+    }
 
-        InFlight(ClaimedJob job) {
-            this.job = job;
-        }
+    private Duration elapsed(long startNanos) {
+        return Duration.ofNanos(ticker.nanos() - startNanos);
     }
 }

@@ -1,14 +1,13 @@
 package dev.quarry.drain;
 
 import java.time.Instant;
-import java.util.Date;
 import java.util.Map;
+import java.util.Set;
 import org.quartz.DisallowConcurrentExecution;
 import org.quartz.InterruptableJob;
 import org.quartz.JobExecutionContext;
 import org.quartz.JobKey;
 import org.quartz.SchedulerException;
-import org.quartz.Trigger;
 import org.quartz.TriggerKey;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,18 +16,20 @@ import org.slf4j.LoggerFactory;
  * The Quartz job that drains one queue; one JobDetail per queue, named after it, in group
  * {@value #GROUP}. {@code @DisallowConcurrentExecution} asks Quartz's cluster to keep the queue's
  * other triggers BLOCKED while it runs anywhere. Quartz does not always manage it (a stalled node
- * declared dead while its drain runs, quartz#782 and #847; fires that meet at a hand-over), so the
+ * declared dead while its drain runs, quartz#782 and #847; a node whose clock runs ahead), so the
  * lease in {@link Drain} is what keeps two drains of a queue apart.
  *
- * <p>Unless the queue sets a budget, a drain claims until the queue's next scheduled fire, so the
- * next drain follows at once and a job waits for a poll interval, not for the next minute.
+ * <p>A drain lives until shutdown, a lost lease or a hand-over, so the queue's workers never wait
+ * at a drain boundary. The queue's cron fires are the "is the previous drain still running?"
+ * check: while a drain runs, Quartz holds them; when none runs (its node died or stopped), the
+ * next fire, or Quartz's recovery of the dead node's job, starts one at once.
  */
 @DisallowConcurrentExecution
 public final class DrainJob implements InterruptableJob {
     public static final String GROUP = "quarry";
     private static final Logger log = LoggerFactory.getLogger(DrainJob.class);
-    /** With no schedule to go by (trigger gone), drain for a minute. */
-    private static final long FALLBACK_BUDGET_MILLIS = 60_000;
+    /** Why a drain ended that calls for a follow-up fire while jobs are due: it handed the queue over. */
+    private static final Set<String> HAND_OVERS = Set.of("budget", "rebalance");
 
     private final Map<String, QueueRuntime> runtimes;
     private volatile Drain current;
@@ -55,7 +56,7 @@ public final class DrainJob implements InterruptableJob {
                     queue);
             return;
         }
-        Drain drain = new Drain(rt, deadline(context, rt));
+        Drain drain = rt.queue.budget().map(b -> new Drain(rt, Instant.now().plus(b))).orElseGet(() -> new Drain(rt));
         current = drain;
         if (interrupted) drain.requestStop();
         DrainSummary summary;
@@ -64,15 +65,14 @@ public final class DrainJob implements InterruptableJob {
         } finally {
             current = null;
         }
-        if (!interrupted && java.util.Set.of("budget", "prior drain running", "rebalance").contains(summary.endedBy())) {
-            followUpIfDue(context, rt);
-        }
+        if (!interrupted && HAND_OVERS.contains(summary.endedBy())) followUpIfDue(context, rt);
     }
 
     /**
-     * A drain that hands over while jobs are due asks for a follow-up fire at once, so a missed or
-     * refused fire never leaves the queue waiting for the next period. Quartz holds it until this
-     * execution has returned.
+     * A drain that hands over while jobs are due asks for a follow-up fire at once, so the queue
+     * never waits for its next cron fire. Quartz holds it until this execution has returned; the
+     * balancing thread pool steers it to a less busy node. A drain refused by a live one asks for
+     * nothing: the live drain is the answer, and asking again would only loop.
      */
     private static void followUpIfDue(JobExecutionContext context, QueueRuntime rt) {
         try {
@@ -80,23 +80,6 @@ public final class DrainJob implements InterruptableJob {
         } catch (SchedulerException | RuntimeException e) {
             log.warn("could not schedule a follow-up drain of queue {}: {}; the next fire drains it", rt.queue.name(), e.getMessage());
         }
-    }
-
-    private static Instant deadline(JobExecutionContext context, QueueRuntime rt) {
-        Instant now = Instant.now();
-        if (rt.queue.budget().isPresent()) return now.plus(rt.queue.budget().get());
-        Date next = null;
-        if (context.getTrigger().getKey().equals(cronKey(rt.queue.name()))) {
-            next = context.getNextFireTime();
-        } else {
-            try {
-                Trigger cron = context.getScheduler().getTrigger(cronKey(rt.queue.name()));
-                if (cron != null) next = cron.getFireTimeAfter(new Date());
-            } catch (SchedulerException e) {
-                log.warn("cannot read the schedule of queue {}: {}", rt.queue.name(), e.getMessage());
-            }
-        }
-        return next == null || next.toInstant().isBefore(now) ? now.plusMillis(FALLBACK_BUDGET_MILLIS) : next.toInstant();
     }
 
     /** Called by Quartz on shutdown: the drain stops claiming and winds down within the grace period. */

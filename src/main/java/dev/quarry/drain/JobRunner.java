@@ -23,6 +23,11 @@ final class JobRunner {
         this.payloadMaxBytes = payloadMaxBytes;
     }
 
+    /** The longest a run of {@code type} may take ({@code handler.T.timeout}). */
+    java.time.Duration timeout(String type) {
+        return handlers.timeout(type);
+    }
+
     /** @throws InterruptedException when the handler was interrupted and says so */
     Outcome run(ClaimedJob job) throws InterruptedException {
         Optional<JobHandler> handler = handlers.forType(job.type());

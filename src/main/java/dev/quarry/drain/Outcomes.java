@@ -6,7 +6,8 @@ import dev.quarry.config.Durations;
 import dev.quarry.handler.Outcome;
 import dev.quarry.queue.ClaimedJob;
 import dev.quarry.queue.Lease;
-import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,7 +16,9 @@ import org.slf4j.LoggerFactory;
  * A drain's finished runs as the database records them: each outcome becomes its fenced
  * transition ({@link Transition}), one log line, and a count for the drain's summary. A transition
  * the fencing refuses (the claim was taken over while this node ran the job) is counted and logged
- * as refused. Used only by the drain's own thread.
+ * as refused. Completions wait here to ride in the drain's next claim, one commit for both; other
+ * outcomes are recorded one guarded UPDATE each. On a database error nothing is lost: the runs stay
+ * here until they are recorded. Used only by the drain's own thread.
  */
 final class Outcomes {
     /** The drain's logger: a job's line is the drain's line, whichever class writes it. */
@@ -25,6 +28,8 @@ final class Outcomes {
 
     private final QueueRuntime rt;
     private final Lease lease;
+    private final List<Finished> doneToRecord = new ArrayList<>();
+    private final List<Finished> othersToRecord = new ArrayList<>();
     int done, retried, dead, givenBack, refused, cancelled;
 
     Outcomes(QueueRuntime rt, Lease lease) {
@@ -32,8 +37,54 @@ final class Outcomes {
         this.lease = lease;
     }
 
+    /** Keeps finished runs until they are recorded. */
+    void addAll(List<Finished> runs) {
+        for (Finished f : runs) (f.outcome() instanceof Outcome.Done ? doneToRecord : othersToRecord).add(f);
+    }
+
+    boolean hasDone() {
+        return !doneToRecord.isEmpty();
+    }
+
+    /** The completions waiting for the next claim's transaction. */
+    List<ClaimedJob> pendingDone() {
+        return doneToRecord.stream().map(Finished::job).toList();
+    }
+
+    /** The transaction that carried {@link #pendingDone()} committed; {@code refusedJobs} were fenced off. */
+    void doneRecorded(List<ClaimedJob> refusedJobs) {
+        recordedDone(doneToRecord, refusedJobs);
+        doneToRecord.clear();
+    }
+
+    /** Records the waiting completions in a transaction of their own (no claim is coming). */
+    void recordDoneAlone() {
+        if (doneToRecord.isEmpty()) return;
+        doneRecorded(rt.jobs.markDone(pendingDone()));
+    }
+
+    /**
+     * Records every waiting outcome other than done.
+     *
+     * @throws QuarryException on a database error; the rest stay waiting
+     */
+    void recordOthers() {
+        for (Iterator<Finished> it = othersToRecord.iterator(); it.hasNext(); ) {
+            record(it.next());
+            it.remove();
+        }
+    }
+
+    boolean unrecorded() {
+        return !doneToRecord.isEmpty() || !othersToRecord.isEmpty();
+    }
+
+    int waiting() {
+        return doneToRecord.size() + othersToRecord.size();
+    }
+
     /** Counts and logs completions the database has just recorded, all but those it refused. */
-    void recordedDone(List<Finished> completed, List<ClaimedJob> refusedJobs) {
+    private void recordedDone(List<Finished> completed, List<ClaimedJob> refusedJobs) {
         for (Finished f : completed) {
             if (refusedJobs.contains(f.job())) {
                 refuse(f);
@@ -50,7 +101,7 @@ final class Outcomes {
      *
      * @throws QuarryException on a database error; nothing was recorded
      */
-    void record(Finished f) {
+    private void record(Finished f) {
         ClaimedJob job = f.job();
         String type = Text.oneLine(job.type(), 128);
         Transition t = Transition.decide(job, f.outcome(), f.interrupted(), f.cancelled(), rt.retry);
@@ -89,15 +140,6 @@ final class Outcomes {
             throw new IllegalStateException("done outcomes are recorded in batches, not " + t);
         }
         if (!ok) refuse(f);
-    }
-
-    /** Gives a job back to ready at once (shutdown, a stuck handler); a database error leaves it to the next drain's rescue. */
-    void giveBackQuietly(ClaimedJob job) {
-        try {
-            if (rt.jobs.giveBack(job, Duration.ZERO, null)) givenBack++;
-        } catch (QuarryException e) {
-            log.warn("could not give job {} back: {}; the next drain rescues it", job.id(), e.getMessage());
-        }
     }
 
     /** A completion the fencing refused: the claim was taken over while this node ran the job. */

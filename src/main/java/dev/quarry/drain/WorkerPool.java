@@ -1,23 +1,28 @@
 package dev.quarry.drain;
 
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The handler threads of one queue on this node, named {@code quarry-QUEUE-worker-N}. It lives as
- * long as the node; successive drains of the queue share it. The drain bounds how much it queues.
+ * long as the node; successive drains of the queue share it. {@link #workers()} is the queue's
+ * concurrency on this node: the drain never runs more jobs than that at once. The threads
+ * themselves are not capped, so a handler thread that ignores its interrupt can be abandoned and
+ * replaced without shrinking the queue's capacity; idle threads end after a minute.
  */
 public final class WorkerPool implements AutoCloseable {
     private final String queue;
+    private final int workers;
     private final ThreadPoolExecutor executor;
 
     public WorkerPool(String queue, int workers) {
         this.queue = queue;
+        this.workers = workers;
         AtomicInteger n = new AtomicInteger();
-        this.executor = new ThreadPoolExecutor(workers, workers, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), r -> {
+        this.executor = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
             Thread t = new Thread(r, "quarry-" + queue + "-worker-" + n.incrementAndGet());
             t.setDaemon(true);
             return t;
@@ -29,7 +34,7 @@ public final class WorkerPool implements AutoCloseable {
     }
 
     public int workers() {
-        return executor.getMaximumPoolSize();
+        return workers;
     }
 
     @Override

@@ -8,6 +8,7 @@ import java.lang.reflect.InvocationTargetException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,25 +22,42 @@ import java.util.Optional;
  */
 public final class HandlerRegistry {
     private final Map<String, JobHandler> byType;
+    private final Map<String, Duration> timeouts;
 
-    private HandlerRegistry(Map<String, JobHandler> byType) {
+    private HandlerRegistry(Map<String, JobHandler> byType, Map<String, Duration> timeouts) {
         this.byType = Map.copyOf(byType);
+        this.timeouts = Map.copyOf(timeouts);
     }
 
     public static HandlerRegistry build(Collection<HandlerConfig> configs) {
         Map<String, JobHandler> handlers = new LinkedHashMap<>();
+        Map<String, Duration> timeouts = new LinkedHashMap<>();
         handlers.put(NoopHandler.TYPE, new NoopHandler());
         for (HandlerConfig h : configs) {
             handlers.put(h.type(), create(h));
+            timeouts.put(h.type(), h.timeout());
         }
-        return new HandlerRegistry(handlers);
+        return new HandlerRegistry(handlers, timeouts);
     }
 
-    /** For tests: a registry of the given handlers plus {@code noop}. */
+    /** For tests: a registry of the given handlers plus {@code noop}, each with the default timeout. */
     public static HandlerRegistry of(Map<String, JobHandler> handlers) {
+        return of(handlers, Map.of());
+    }
+
+    /** For tests: a registry of the given handlers plus {@code noop}, with the given timeouts by type. */
+    public static HandlerRegistry of(Map<String, JobHandler> handlers, Map<String, Duration> timeouts) {
         Map<String, JobHandler> all = new LinkedHashMap<>(handlers);
         all.putIfAbsent(NoopHandler.TYPE, new NoopHandler());
-        return new HandlerRegistry(all);
+        return new HandlerRegistry(all, timeouts);
+    }
+
+    /**
+     * The longest one run of {@code type} may take ({@code handler.T.timeout}, default 5m), whatever
+     * the handler's kind: the drain interrupts a run past it and counts a failure.
+     */
+    public Duration timeout(String type) {
+        return timeouts.getOrDefault(type, HandlerConfig.DEFAULT_TIMEOUT);
     }
 
     public Optional<JobHandler> forType(String type) {

@@ -39,7 +39,9 @@ public final class JobQueue {
      * Claims up to {@code limit} due jobs of the lease's queue, in priority, run_at, id order, in
      * one transaction that first renews the lease: a drain whose lease was taken over claims nothing,
      * and neither does one whose queue is paused. The same transaction first records {@code completed}
-     * as done (see {@link #markDone}), so a busy drain commits once per batch, not twice.
+     * as done (see {@link #markDone}), so a busy drain commits once per round, not twice. The drain
+     * claims only for free workers and starts every job it claims at once, so the claim is the
+     * start: it counts the attempt and sets started_at. A {@code limit} of 0 only renews and records.
      * SKIP LOCKED passes over rows another transaction holds instead of waiting for them.
      *
      * @throws LeaseLostException when the lease is no longer this drain's; nothing is written then
@@ -50,7 +52,7 @@ public final class JobQueue {
         return tx.inTransaction("claim from queue " + lease.queue(), c -> {
             boolean paused = LeaseStore.renew(c, lease, leaseDuration);
             List<ClaimedJob> refused = completed.isEmpty() ? List.of() : markDone(c, completed);
-            if (paused) return new Claim(List.of(), refused);
+            if (paused || limit == 0) return new Claim(List.of(), refused);
             // One locking read takes the rows and everything the workers need; the claim
             // index serves the WHERE and the ORDER BY, the selected columns come from the rows.
             List<ClaimedJob> jobs = new ArrayList<>(limit);

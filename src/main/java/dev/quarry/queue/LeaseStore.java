@@ -40,11 +40,14 @@ public final class LeaseStore {
     }
 
     /**
-     * Takes the queue's lease for {@code node}, raising its epoch, unless a live drain holds it.
-     * A lease still within its time counts as free when its holder is gone from Quartz's
-     * scheduler state: Quartz removes a node from there when a peer declares it dead.
+     * Takes the queue's lease for {@code node}, raising its epoch, when no drain holds it: the row
+     * has no holder, or its expiry has passed by the database's clock. An unexpired lease is never
+     * taken, whatever Quartz says of its holder: Quartz declares a node dead after a stall, a
+     * skewed clock or a slow database as readily as after a crash, and the holder's own start gate
+     * ({@link dev.quarry.drain.LeaseKeeper}) stays open until the expiry it last wrote. Taking the
+     * lease only after that expiry is what keeps a job from starting on two nodes.
      *
-     * @return the lease, or who holds it
+     * @return the lease, or who holds it, for how long, and whether Quartz still lists the holder
      */
     public Result tryAcquire(String queue, String node, Duration duration) {
         return tx.inTransaction("take the lease of queue " + queue, c -> {
@@ -71,8 +74,8 @@ public final class LeaseStore {
                     holderCheckedIn = rs.getBoolean(4);
                 }
             }
-            if (holder != null && remainingMicros > 0 && holderCheckedIn) {
-                return new Result(null, new LeaseRefused(queue, holder, epoch, remainingMicros / 1000));
+            if (holder != null && remainingMicros > 0) {
+                return new Result(null, new LeaseRefused(queue, holder, epoch, remainingMicros / 1000, holderCheckedIn));
             }
             try (PreparedStatement upd = c.prepareStatement(
                     "UPDATE quarry_leases SET holder = ?, epoch = epoch + 1, acquired_at = NOW(6),"

@@ -73,18 +73,24 @@ class LeaseAndFencingTest {
     }
 
     @Test
-    void a_live_lease_whose_holder_quartz_declared_dead_is_taken_over() {
+    void an_unexpired_lease_is_never_taken_even_when_quartz_declared_its_holder_dead() {
         Lease a = leases.tryAcquire("default", "node-a", LEASE).lease();
         db.exec("DELETE FROM QRTZ_SCHEDULER_STATE WHERE INSTANCE_NAME = 'node-a'"); // what Quartz's cluster recovery does
         LeaseStore.Result b = leases.tryAcquire("default", "node-b", LEASE);
-        assertThat(b.acquired()).isTrue();
-        assertThat(b.lease().epoch()).isEqualTo(a.epoch() + 1);
+        assertThat(b.acquired()).as("Quartz's verdict alone frees nothing").isFalse();
+        assertThat(b.refused().holder()).isEqualTo("node-a");
+        assertThat(b.refused().holderCheckedIn()).isFalse();
+        assertThat(b.refused().expiresInMillis()).isPositive();
+        db.exec("UPDATE quarry_leases SET expires_at = NOW(6) - INTERVAL 1 MICROSECOND"); // the expiry, by database time
+        LeaseStore.Result c = leases.tryAcquire("default", "node-b", LEASE);
+        assertThat(c.acquired()).isTrue();
+        assertThat(c.lease().epoch()).isEqualTo(a.epoch() + 1);
     }
 
     @Test
     void a_drain_whose_lease_was_taken_over_can_neither_claim_nor_renew() {
         Lease a = leases.tryAcquire("default", "node-a", LEASE).lease();
-        db.exec("DELETE FROM QRTZ_SCHEDULER_STATE WHERE INSTANCE_NAME = 'node-a'");
+        db.exec("UPDATE quarry_leases SET expires_at = NOW(6) - INTERVAL 1 SECOND"); // node-a stalled past its lease
         leases.tryAcquire("default", "node-b", LEASE);
         db.insertJob("noop", "{}");
         assertThatThrownBy(() -> jobs.claim(a, LEASE, 10, 5, 1000)).isInstanceOf(LeaseLostException.class)
@@ -101,8 +107,8 @@ class LeaseAndFencingTest {
         List<ClaimedJob> claimedByA = jobs.claim(a, LEASE, 10, 5, 1000);
         assertThat(claimedByA).hasSize(1);
 
-        // node-a stalls; Quartz declares it dead; node-b takes the queue and rescues the job
-        db.exec("DELETE FROM QRTZ_SCHEDULER_STATE WHERE INSTANCE_NAME = 'node-a'");
+        // node-a stalls past its lease; node-b takes the queue and rescues the job
+        db.exec("UPDATE quarry_leases SET expires_at = NOW(6) - INTERVAL 1 SECOND");
         Lease b = leases.tryAcquire("default", "node-b", LEASE).lease();
         List<JobQueue.Rescued> rescued = jobs.rescueOrphans("default", b.epoch(), 5);
         assertThat(rescued).extracting(JobQueue.Rescued::id).containsExactly(id);
