@@ -1,7 +1,6 @@
 package dev.quarry.handler;
 
 import dev.quarry.Text;
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -15,12 +14,18 @@ import java.util.Optional;
  * retried (429 after its Retry-After when it gives one in seconds); any other 4xx is a permanent
  * failure; 5xx, a timeout or a connection error is retried. The request carries the job id in
  * {@code Idempotency-Key} and {@code X-Quarry-Job-Id}, so the endpoint can drop a repeat.
+ *
+ * <p>{@code handler.TYPE.timeout} bounds the whole exchange, the response body included (the
+ * client's own request timeout stops only at the headers, so a server trickling its body would
+ * hold the worker for ever); only the first {@value #BODY_KEEP_BYTES} bytes of a body are kept.
  */
 public final class HttpHandler implements JobHandler {
     private static final HttpClient CLIENT = HttpClient.newBuilder()
             .connectTimeout(Duration.ofSeconds(10))
             .followRedirects(HttpClient.Redirect.NEVER)
             .build();
+
+    static final int BODY_KEEP_BYTES = 8192;
 
     private final URI url;
     private final Duration timeout;
@@ -31,7 +36,7 @@ public final class HttpHandler implements JobHandler {
     }
 
     @Override
-    public Outcome handle(JobContext job) throws IOException, InterruptedException {
+    public Outcome handle(JobContext job) throws InterruptedException {
         HttpRequest request = HttpRequest.newBuilder(url)
                 .timeout(timeout)
                 .header("Content-Type", "application/json; charset=utf-8")
@@ -43,12 +48,19 @@ public final class HttpHandler implements JobHandler {
                 .POST(HttpRequest.BodyPublishers.ofString(job.payload() == null ? "" : job.payload()))
                 .build();
         HttpResponse<String> response;
+        java.util.concurrent.CompletableFuture<HttpResponse<String>> exchange = CLIENT.sendAsync(request, info -> boundedBody());
         try {
-            response = CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
-        } catch (HttpTimeoutException e) {
-            return Outcome.failed("POST " + url + " timed out after " + dev.quarry.config.Durations.format(timeout));
-        } catch (IOException e) {
-            return Outcome.failed("POST " + url + " failed: " + e);
+            response = exchange.get(timeout.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            exchange.cancel(true);
+            return timedOut();
+        } catch (InterruptedException e) {
+            exchange.cancel(true);
+            throw e;
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            if (cause instanceof HttpTimeoutException) return timedOut();
+            return Outcome.failed("POST " + url + " failed: " + cause);
         }
         int status = response.statusCode();
         if (status >= 200 && status < 300) return Outcome.done();
@@ -59,6 +71,19 @@ public final class HttpHandler implements JobHandler {
         }
         if (status >= 400 && status < 500 && status != 408 && status != 429) return Outcome.permanentFailure(error);
         return Outcome.failed(error);
+    }
+
+    private Outcome timedOut() {
+        return Outcome.failed("POST " + url + " timed out after " + dev.quarry.config.Durations.format(timeout));
+    }
+
+    /** Keeps the first bytes of the body and drops the rest as it arrives, so a huge answer costs no memory. */
+    private static HttpResponse.BodySubscriber<String> boundedBody() {
+        java.io.ByteArrayOutputStream kept = new java.io.ByteArrayOutputStream();
+        return HttpResponse.BodySubscribers.mapping(HttpResponse.BodySubscribers.ofByteArrayConsumer(chunk -> chunk.ifPresent(b -> {
+            int room = BODY_KEEP_BYTES - kept.size();
+            if (room > 0) kept.write(b, 0, Math.min(room, b.length));
+        })), ignored -> new String(kept.toByteArray(), java.nio.charset.StandardCharsets.UTF_8));
     }
 
     private static Optional<Duration> seconds(String value) {

@@ -43,7 +43,7 @@ class ClusterBalanceTest {
         }
         s.append("""
                 handler.record.class = dev.quarry.testing.RecordingHandler
-                lease.duration = 6s
+                lease.duration = 17s
                 drain.poll-interval = 200ms
                 shutdown.grace = 2s
                 """);

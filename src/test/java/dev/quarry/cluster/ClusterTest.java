@@ -41,9 +41,10 @@ class ClusterTest {
             s.append("queue.").append(q).append(".batch-size = ").append(BATCH).append('\n');
             s.append("queue.").append(q).append(".cron = 0/10 * * * * ?\n");
         }
+        // Quartz's failover here is 1 s + 7.5 s; the lease is twice that, as 30 s is twice the shipped 15 s.
         s.append("""
                 handler.record.class = dev.quarry.testing.RecordingHandler
-                lease.duration = 6s
+                lease.duration = 17s
                 drain.poll-interval = 200ms
                 shutdown.grace = 2s
                 retry.backoff.base = 100ms
@@ -167,7 +168,7 @@ class ClusterTest {
         long epochAtStop = db.count("SELECT epoch FROM quarry_leases WHERE queue = 'default'");
         frozenNode.signal("STOP");
 
-        // Quartz declares it dead (1 s check-in + 7.5 s), recovers its drain on the peer, which takes the lease over.
+        // Quartz declares it dead (1 s check-in + 7.5 s) and recovers its drain on the peer, which takes the lease once it expires.
         Poll.until(LONG, "the peer to take the queue over", () -> db.count(
                 "SELECT COUNT(*) FROM quarry_leases WHERE queue = 'default' AND holder <> ? AND epoch > ?", frozen, epochAtStop) == 1,
                 () -> db.query("SELECT * FROM quarry_leases").toString());
@@ -233,8 +234,8 @@ class ClusterTest {
         Path config = TestConfig.write(work.resolve("config"), config("default"));
         start("n1", config, Map.of()).instanceId(LONG);
         start("n2", config, Map.of()).instanceId(LONG);
-        // 20 s: more than lease.duration (6 s), Quartz's failover (1 s + 7.5 s) and two drain budgets (10 s)
-        long id = db.insert("INSERT INTO quarry_jobs (type, payload) VALUES ('record', '{\"sleep\":20000}')");
+        // 25 s: more than lease.duration (17 s), Quartz's failover (1 s + 7.5 s) and two cron periods (10 s)
+        long id = db.insert("INSERT INTO quarry_jobs (type, payload) VALUES ('record', '{\"sleep\":25000}')");
         Poll.until(LONG, "the long job to finish", () -> "done".equals(db.status(id)), () -> db.job(id).toString());
         assertThat(db.job(id)).containsEntry("attempts", 1).containsEntry("last_error", null);
         assertThat(runs()).isEqualTo(1);

@@ -36,6 +36,29 @@ class HttpHandlerTest {
             ex.sendResponseHeaders(200, -1);
             ex.close();
         });
+        // Headers at once, then a byte a second: the request timeout alone would never fire.
+        server.createContext("/trickle", ex -> {
+            ex.sendResponseHeaders(500, 0);
+            try (OutputStream out = ex.getResponseBody()) {
+                for (int i = 0; i < 60; i++) {
+                    out.write('x');
+                    out.flush();
+                    Thread.sleep(1_000);
+                }
+            } catch (InterruptedException | IOException e) {
+                // the client went away
+            }
+        });
+        server.createContext("/huge", ex -> {
+            byte[] chunk = new byte[64 * 1024];
+            java.util.Arrays.fill(chunk, (byte) 'y');
+            ex.sendResponseHeaders(503, 0);
+            try (OutputStream out = ex.getResponseBody()) {
+                for (int i = 0; i < 160; i++) out.write(chunk); // 10 MiB
+            } catch (IOException e) {
+                // the client went away
+            }
+        });
         server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
         server.start();
     }
@@ -106,5 +129,21 @@ class HttpHandlerTest {
         Outcome refused = new HttpHandler(URI.create("http://127.0.0.1:" + port + "/ok"), Duration.ofSeconds(2))
                 .handle(new JobContext(1, "default", "hook", "{}", 1, 5));
         assertThat(((Outcome.Failed) refused).error()).contains("failed: java.net.ConnectException");
+    }
+
+    @Test
+    void the_timeout_bounds_a_response_body_that_trickles_in() throws Exception {
+        long t0 = System.nanoTime();
+        Outcome o = post("/trickle", Duration.ofMillis(1500));
+        assertThat(((Outcome.Failed) o).error()).contains("timed out after 1500ms");
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(30));
+    }
+
+    @Test
+    void a_huge_response_body_keeps_only_its_first_bytes() throws Exception {
+        Outcome o = post("/huge", Duration.ofSeconds(20));
+        String error = ((Outcome.Failed) o).error();
+        assertThat(error).contains("answered 503: yyy");
+        assertThat(error.length()).isLessThan(HttpHandler.BODY_KEEP_BYTES + 200);
     }
 }

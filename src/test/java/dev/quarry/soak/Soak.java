@@ -55,17 +55,12 @@ public final class Soak {
 
     private boolean run() throws Exception {
         Path work = Files.createDirectories(Path.of("target", "soak", Long.toString(System.currentTimeMillis())));
-        try (TestDatabase db = TestDatabase.create("soak").withTransitionAudit().withRunLog()) {
+        try (TestDatabase db = TestDatabase.create("soak").withTransitionAudit().withRunLog().withLeaseAudit()) {
             StringBuilder perQueue = new StringBuilder("queues = " + String.join(",", queueNames()) + "\n");
-            for (String q : queueNames()) {
-                perQueue.append("queue.").append(q).append(".workers = 4\nqueue.").append(q).append(".batch-size = 50\nqueue.")
-                        .append(q).append(".cron = 0/10 * * * * ?\n");
-            }
-            Path config = TestConfig.write(work.resolve("config"), perQueue + """
+            for (String q : queueNames()) perQueue.append("queue.").append(q).append(".workers = 4\n");
+            // The shipped timings: lease 30 s, Quartz's check-in 7.5 s, the default poll interval and cron.
+            Path config = TestConfig.writeShipped(work.resolve("config"), perQueue + """
                     handler.record.class = dev.quarry.testing.RecordingHandler
-                    lease.duration = 6s
-                    drain.poll-interval = 200ms
-                    shutdown.grace = 2s
                     retry.max-attempts = 20
                     """);
             Map<String, String> env = Map.of("QUARRY_TEST_JOB_MILLIS", Integer.toString(jobMillis));
@@ -83,7 +78,7 @@ public final class Soak {
             producer.join();
 
             for (NodeProcess n : running) n.signal("CONT");
-            long drainDeadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+            long drainDeadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
             while (db.count("SELECT COUNT(*) FROM quarry_jobs WHERE status IN ('ready','running')") > 0 && System.nanoTime() < drainDeadline) {
                 Thread.sleep(500);
             }
@@ -99,14 +94,15 @@ public final class Soak {
             long maxLatencyMs = db.count("SELECT COALESCE(MAX(TIMESTAMPDIFF(MICROSECOND, j.created_at, r.first_run)) DIV 1000, 0)"
                     + " FROM quarry_jobs j JOIN (SELECT job_id, MIN(at) AS first_run FROM test_runs GROUP BY job_id) r ON r.job_id = j.id");
             long p99LatencyMs = percentileLatency(db, 0.99);
+            long withoutLease = dev.quarry.testing.RunChecks.runsStartedWithoutTheLease(db).size();
             for (NodeProcess n : running) {
                 n.keepOutput("soak");
                 n.close();
             }
-            boolean ok = total == inserted.get() && unfinished == 0 && finalizedTwice == 0 && neverRan == 0;
+            boolean ok = total == inserted.get() && unfinished == 0 && finalizedTwice == 0 && neverRan == 0 && withoutLease == 0;
             System.out.printf("soak %s: nodes=%d queues=%d minutes=%.1f inserted=%d done=%d dead=%d unfinished=%d duplicates=%d finalized_twice=%d"
-                            + " max_latency_ms=%d p99_latency_ms=%d faults=%d%n", ok ? "ok" : "FAILED", nodes, queues, minutes, inserted.get(), done, dead,
-                    unfinished, duplicates, finalizedTwice, maxLatencyMs, p99LatencyMs, faults);
+                            + " started_without_lease=%d max_latency_ms=%d p99_latency_ms=%d faults=%d%n", ok ? "ok" : "FAILED", nodes, queues, minutes,
+                    inserted.get(), done, dead, unfinished, duplicates, finalizedTwice, withoutLease, maxLatencyMs, p99LatencyMs, faults);
             return ok;
         }
     }
@@ -151,7 +147,7 @@ public final class Soak {
                     victim.awaitExit(Duration.ofSeconds(30));
                 }
                 case 1 -> {
-                    int seconds = 3 + random.nextInt(20);
+                    int seconds = 1 + random.nextInt(60); // from a GC pause to well past the lease
                     System.out.println("soak: SIGSTOP " + victim.name() + " for " + seconds + " s");
                     victim.signal("STOP");
                     TimeUnit.SECONDS.sleep(seconds);

@@ -40,16 +40,31 @@ public final class RecordingHandler implements JobHandler {
 
     @Override
     public Outcome handle(JobContext job) throws Exception {
+        long run;
         try (Connection c = pool().getConnection();
-             PreparedStatement ps = c.prepareStatement("INSERT INTO test_runs (job_id, node, attempt) VALUES (?, ?, ?)")) {
+             PreparedStatement ps = c.prepareStatement("INSERT INTO test_runs (job_id, node, attempt) VALUES (?, ?, ?)",
+                     java.sql.Statement.RETURN_GENERATED_KEYS)) {
             ps.setLong(1, job.id());
             ps.setString(2, NODE);
             ps.setInt(3, job.attempt());
             ps.executeUpdate();
+            try (java.sql.ResultSet keys = ps.getGeneratedKeys()) {
+                keys.next();
+                run = keys.getLong(1);
+            }
         }
         Matcher m = SLEEP.matcher(job.payload());
         long millis = m.find() ? Long.parseLong(m.group(1)) : DEFAULT_MILLIS;
-        if (millis > 0) Thread.sleep(millis);
+        try {
+            if (millis > 0) Thread.sleep(millis);
+        } finally {
+            // When the run ended, interrupted or not: tests check that no two runs of a job overlap.
+            try (Connection c = pool().getConnection();
+                 PreparedStatement ps = c.prepareStatement("UPDATE test_runs SET ended_at = NOW(6) WHERE seq = ?")) {
+                ps.setLong(1, run);
+                ps.executeUpdate();
+            }
+        }
         return Outcome.done();
     }
 }

@@ -17,6 +17,22 @@ public final class TestConfig {
         return write(dir, quarry, "");
     }
 
+    /**
+     * A config folder at the shipped timings: quartz.properties is the one Quarry ships (check-in
+     * every 7.5 s, so Quartz's failover after about 15 s), and {@code quarry} should leave
+     * lease.duration and drain.poll-interval at their defaults.
+     */
+    public static Path writeShipped(Path dir, String quarry) {
+        Path dirWritten = write(dir, quarry, "");
+        try {
+            Files.copy(Path.of("quartz", "quartz.properties"), dirWritten.resolve("quartz.properties"),
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return dirWritten;
+    }
+
     /** As {@link #write(Path, String)}, with {@code quartzExtra} appended to quartz.properties. */
     public static Path write(Path dir, String quarry, String quartzExtra) {
         try {
