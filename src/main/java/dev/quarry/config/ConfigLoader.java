@@ -156,7 +156,12 @@ public final class ConfigLoader {
             throw new ConfigException("QUARRY_DB_URL is not set; set it to e.g. jdbc:mariadb://127.0.0.1:3306/quarry");
         }
         if (!url.startsWith("jdbc:mariadb:") && !url.startsWith("jdbc:mysql:")) {
-            throw new ConfigException("QUARRY_DB_URL must be a jdbc:mariadb:// URL, not '" + url.replaceAll("password=[^&]*", "password=****") + "'");
+            throw new ConfigException("QUARRY_DB_URL must be a jdbc:mariadb:// URL, not '" + JdbcUrls.masked(url) + "'");
+        }
+        if (JdbcUrls.hasUserInfo(url)) {
+            // The driver would take the password for a port and print it in its error.
+            throw new ConfigException("QUARRY_DB_URL names credentials before the host ('" + JdbcUrls.masked(url)
+                    + "'), which the MariaDB driver does not read; set QUARRY_DB_USER and QUARRY_DB_PASSWORD (or QUARRY_DB_PASSWORD_FILE) instead");
         }
         String user = env.getOrDefault("QUARRY_DB_USER", "root");
         String password = env.get("QUARRY_DB_PASSWORD");
