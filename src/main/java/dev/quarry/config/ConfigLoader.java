@@ -27,7 +27,6 @@ public final class ConfigLoader {
     public static final String QUARTZ_FILE = "quartz.properties";
 
     static final Pattern QUEUE_NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
-    static final Pattern TYPE_NAME = Pattern.compile("[A-Za-z0-9_.:-]{1,128}");
 
     private ConfigLoader() {
     }
@@ -121,8 +120,8 @@ public final class ConfigLoader {
         }
         for (String type : types) {
             String p = "handler." + type + ".";
-            if (!TYPE_NAME.matcher(type).matches()) {
-                throw new ConfigException(s.file() + ": handler type '" + type + "' is not a valid type name (letters, digits, _ . : -, up to 128)");
+            if (!HandlerConfig.validTypeName(type)) {
+                throw new ConfigException(s.file() + ": handler type '" + type + "' is not a valid type name (" + HandlerConfig.TYPE_NAME_RULE + ")");
             }
             HandlerConfig.Kind kind = null;
             String target = null;
