@@ -160,7 +160,7 @@ public final class QuarryCli implements Callable<Integer>, AutoCloseable {
         try {
             return new HikariDataSource(hc);
         } catch (HikariPool.PoolInitializationException e) {
-            throw new QuarryException("cannot connect to the database at " + maskUrl(db.url()) + " as " + db.user() + ": " + dev.quarry.queue.Transactions.rootCause(e), e);
+            throw new QuarryException("cannot connect to the database at " + db.safeUrl() + " as " + db.user() + ": " + dev.quarry.queue.Transactions.rootCause(e), e);
         }
     }
 
@@ -203,7 +203,9 @@ public final class QuarryCli implements Callable<Integer>, AutoCloseable {
 
     /** The password never reaches the terminal, whatever a driver or library put in a message. */
     String scrub(String message) {
-        String m = maskUrl(message == null ? "" : message);
+        String m = message == null ? "" : message;
+        if (config != null) m = config.database().scrub(m);
+        m = maskUrl(m);
         String password = passwordOrNull();
         return password == null || password.isEmpty() ? m : m.replace(password, "****");
     }

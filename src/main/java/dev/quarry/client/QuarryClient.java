@@ -7,6 +7,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.sql.Types;
 import java.util.Collections;
 import java.util.HashMap;
@@ -19,8 +20,8 @@ import java.util.Set;
 import javax.sql.DataSource;
 
 /**
- * The producer's side of Quarry: puts jobs into {@code quarry_jobs}. Needs only INSERT and SELECT
- * on that table. Due times are the database's ({@code NOW(6)}), never this machine's clock; row
+ * The producer's side of Quarry: puts jobs into {@code quarry_jobs}. Needs only INSERT on the
+ * producer's columns and SELECT on that table (the producer account of sql/grants.sql). Due times are the database's ({@code NOW(6)}), never this machine's clock; row
  * data travels as bound parameters only.
  *
  * <pre>{@code
@@ -29,7 +30,11 @@ import javax.sql.DataSource;
  * long[] ids = client.enqueueAll(jobs);   // one transaction, up to 1000 rows per INSERT
  * }</pre>
  *
- * <p>Thread-safe: it holds no state beyond the data source.
+ * <p>An account that may also insert {@code id} (the node account) gets each batch's ids from one
+ * multi-row {@code INSERT ... RETURNING}; the producer account, which may not, inserts a batch row by
+ * row in its one transaction: slower, with ids just as exact.
+ *
+ * <p>Thread-safe: besides the data source it holds only which of those two paths its account takes.
  */
 public final class QuarryClient {
     /** The id {@link #enqueueAllIfAbsent} gives a job it skipped; real ids start at 1. */
@@ -46,7 +51,18 @@ public final class QuarryClient {
     /** MariaDB 10.5+ returns the inserted rows, in insert order: exact ids whatever the auto-increment settings. */
     private static final String RETURNING = " RETURNING id, unique_key";
 
+    /** MariaDB's error when an account lacks a column's privilege (ER_COLUMNACCESS_DENIED_ERROR). */
+    private static final int COLUMN_ACCESS_DENIED = 1143;
+
     private final Transactions tx;
+    /**
+     * Set once this data source's account was refused {@code RETURNING id}. MariaDB asks for the
+     * INSERT privilege on every column that RETURNING names, and the producer account of
+     * sql/grants.sql has none on {@code id} on purpose: an account that may set the id can insert
+     * the largest one, and every later INSERT fails to get an auto-increment value. Such an account
+     * enqueues row by row instead, each id read from the driver's generated key.
+     */
+    private volatile boolean returningRefused;
 
     public QuarryClient(DataSource dataSource) {
         this.tx = new Transactions(dataSource);
@@ -101,7 +117,20 @@ public final class QuarryClient {
             long[] ids = new long[n];
             for (int from = 0; from < n; ) {
                 int to = chunkEnd(jobs, from);
-                insertChunk(c, jobs, from, to, ids, skipDuplicates);
+                if (returningRefused) {
+                    insertRowByRow(c, jobs, from, to, ids, skipDuplicates);
+                } else {
+                    try {
+                        insertChunk(c, jobs, from, to, ids, skipDuplicates);
+                    } catch (SQLException e) {
+                        if (e.getErrorCode() != COLUMN_ACCESS_DENIED) throw e;
+                        // The refused statement inserted nothing, and every earlier chunk would have
+                        // been refused the same way: this is the first. A missing grant on a producer
+                        // column fails again below, with the server's message naming the column.
+                        returningRefused = true;
+                        insertRowByRow(c, jobs, from, to, ids, skipDuplicates);
+                    }
+                }
                 from = to;
             }
             return ids;
@@ -136,23 +165,7 @@ public final class QuarryClient {
         int returned = 0;
         try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
             int p = 1;
-            for (int i = from; i < to; i++) {
-                NewJob j = jobs.get(i);
-                ps.setString(p++, j.queue());
-                ps.setString(p++, j.type());
-                ps.setString(p++, j.payload());
-                ps.setInt(p++, j.priority());
-                if (j.runAt() == null) {
-                    ps.setNull(p++, Types.DECIMAL);
-                } else {
-                    ps.setBigDecimal(p++, BigDecimal.valueOf(j.runAt().getEpochSecond()).add(BigDecimal.valueOf(j.runAt().getNano() / 1000, 6)));
-                }
-                ps.setLong(p++, j.delayMicros());
-                if (j.maxAttempts() == null) ps.setNull(p++, Types.INTEGER);
-                else ps.setInt(p++, j.maxAttempts());
-                if (j.uniqueKey() == null) ps.setNull(p++, Types.VARCHAR);
-                else ps.setString(p++, j.uniqueKey());
-            }
+            for (int i = from; i < to; i++) p = bind(ps, p, jobs.get(i));
             assert p == rows * PARAMS_PER_ROW + 1;
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -180,6 +193,48 @@ public final class QuarryClient {
         if (k != returned) {
             throw new SQLException("the INSERT returned " + returned + " rows for " + rows + " jobs");
         }
+    }
+
+    /** The row by row path of an account that may not name {@code id} in RETURNING: one statement per job, same transaction. */
+    private static void insertRowByRow(Connection c, List<NewJob> jobs, int from, int to, long[] ids, boolean skipDuplicates)
+            throws SQLException {
+        String sql = (skipDuplicates ? "INSERT IGNORE " : "INSERT ") + COLUMNS + ROW;
+        try (PreparedStatement ps = c.prepareStatement(sql, Statement.RETURN_GENERATED_KEYS)) {
+            for (int i = from; i < to; i++) {
+                bind(ps, 1, jobs.get(i));
+                if (ps.executeUpdate() == 0) {
+                    // Only IGNORE skips a row, and only for a taken unique key (see insertChunk).
+                    ids[i] = SKIPPED;
+                    continue;
+                }
+                try (ResultSet keys = ps.getGeneratedKeys()) {
+                    if (!keys.next()) throw new SQLException("the INSERT of job " + (i + 1) + " returned no id");
+                    ids[i] = keys.getLong(1);
+                }
+            }
+        } catch (SQLException e) {
+            if (e.getErrorCode() == 1062) throw duplicate(c, jobs, from, to);
+            throw e;
+        }
+    }
+
+    /** Binds one job's {@value #PARAMS_PER_ROW} parameters from position {@code p}; returns the next position. */
+    private static int bind(PreparedStatement ps, int p, NewJob j) throws SQLException {
+        ps.setString(p++, j.queue());
+        ps.setString(p++, j.type());
+        ps.setString(p++, j.payload());
+        ps.setInt(p++, j.priority());
+        if (j.runAt() == null) {
+            ps.setNull(p++, Types.DECIMAL);
+        } else {
+            ps.setBigDecimal(p++, BigDecimal.valueOf(j.runAt().getEpochSecond()).add(BigDecimal.valueOf(j.runAt().getNano() / 1000, 6)));
+        }
+        ps.setLong(p++, j.delayMicros());
+        if (j.maxAttempts() == null) ps.setNull(p++, Types.INTEGER);
+        else ps.setInt(p++, j.maxAttempts());
+        if (j.uniqueKey() == null) ps.setNull(p++, Types.VARCHAR);
+        else ps.setString(p++, j.uniqueKey());
+        return p;
     }
 
     /** Says which key broke the unique index: twice in the list, or held by a job in the table. */

@@ -27,7 +27,6 @@ public final class ConfigLoader {
     public static final String QUARTZ_FILE = "quartz.properties";
 
     static final Pattern QUEUE_NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
-    static final Pattern TYPE_NAME = Pattern.compile("[A-Za-z0-9_.:-]{1,128}");
 
     private ConfigLoader() {
     }
@@ -121,8 +120,8 @@ public final class ConfigLoader {
         }
         for (String type : types) {
             String p = "handler." + type + ".";
-            if (!TYPE_NAME.matcher(type).matches()) {
-                throw new ConfigException(s.file() + ": handler type '" + type + "' is not a valid type name (letters, digits, _ . : -, up to 128)");
+            if (!HandlerConfig.validTypeName(type)) {
+                throw new ConfigException(s.file() + ": handler type '" + type + "' is not a valid type name (" + HandlerConfig.TYPE_NAME_RULE + ")");
             }
             HandlerConfig.Kind kind = null;
             String target = null;
@@ -156,7 +155,12 @@ public final class ConfigLoader {
             throw new ConfigException("QUARRY_DB_URL is not set; set it to e.g. jdbc:mariadb://127.0.0.1:3306/quarry");
         }
         if (!url.startsWith("jdbc:mariadb:") && !url.startsWith("jdbc:mysql:")) {
-            throw new ConfigException("QUARRY_DB_URL must be a jdbc:mariadb:// URL, not '" + url.replaceAll("password=[^&]*", "password=****") + "'");
+            throw new ConfigException("QUARRY_DB_URL must be a jdbc:mariadb:// URL, not '" + JdbcUrls.masked(url) + "'");
+        }
+        if (JdbcUrls.hasUserInfo(url)) {
+            // The driver would take the password for a port and print it in its error.
+            throw new ConfigException("QUARRY_DB_URL names credentials before the host ('" + JdbcUrls.masked(url)
+                    + "'), which the MariaDB driver does not read; set QUARRY_DB_USER and QUARRY_DB_PASSWORD (or QUARRY_DB_PASSWORD_FILE) instead");
         }
         String user = env.getOrDefault("QUARRY_DB_USER", "root");
         String password = env.get("QUARRY_DB_PASSWORD");

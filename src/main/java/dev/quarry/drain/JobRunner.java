@@ -32,8 +32,7 @@ final class JobRunner {
     Outcome run(ClaimedJob job) throws InterruptedException {
         Optional<JobHandler> handler = handlers.forType(job.type());
         if (handler.isEmpty()) {
-            return Outcome.permanentFailure("no handler for type '" + job.type() + "': configure handler." + job.type()
-                    + ".shell, .http or .class in quarry.properties (known types: " + String.join(", ", handlers.types()) + ")");
+            return Outcome.permanentFailure(HandlerRegistry.noHandlerMessage(job.type(), handlers.types()));
         }
         if (job.payload() == null || job.payloadBytes() > payloadMaxBytes) {
             return Outcome.permanentFailure("payload is " + job.payloadBytes() + " bytes, over the limit of " + payloadMaxBytes

@@ -1,5 +1,6 @@
 package dev.quarry.handler;
 
+import dev.quarry.Text;
 import dev.quarry.config.ConfigException;
 import dev.quarry.config.ConfigLoader;
 import dev.quarry.config.HandlerConfig;
@@ -66,6 +67,23 @@ public final class HandlerRegistry {
 
     public java.util.Set<String> types() {
         return byType.keySet();
+    }
+
+    /**
+     * The {@code last_error} of a job whose type has no handler on this node. For a type a
+     * {@code handler.TYPE.*} key can name, it says which keys to configure; for one it cannot (a
+     * space, a slash, more than 128 characters) it says so, rather than suggest a key the config
+     * loader refuses. The type is the producer's text: it is escaped onto one line.
+     */
+    public static String noHandlerMessage(String type, Collection<String> knownTypes) {
+        String shown = Text.oneLine(type, 200);
+        String known = " (known types: " + String.join(", ", knownTypes.stream().sorted().toList()) + ")";
+        if (!HandlerConfig.validTypeName(type)) {
+            return "no handler for type '" + shown + "': it is not a valid handler type name (" + HandlerConfig.TYPE_NAME_RULE
+                    + "), so no handler can be configured for it; enqueue the job under a type that can be" + known;
+        }
+        return "no handler for type '" + shown + "': configure " + HandlerConfig.key(type, HandlerConfig.Kind.SHELL)
+                + ", .http or .class in " + ConfigLoader.QUARRY_FILE + known;
     }
 
     private static JobHandler create(HandlerConfig h) {

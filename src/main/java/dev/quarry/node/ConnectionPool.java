@@ -41,7 +41,7 @@ final class ConnectionPool {
         try {
             return new HikariDataSource(hc);
         } catch (HikariPool.PoolInitializationException e) {
-            throw new QuarryException("cannot connect to the database at " + db.url() + " as " + db.user() + ": " + dev.quarry.queue.Transactions.rootCause(e), e);
+            throw new QuarryException("cannot connect to the database at " + db.safeUrl() + " as " + db.user() + ": " + dev.quarry.queue.Transactions.rootCause(e), e);
         }
     }
 

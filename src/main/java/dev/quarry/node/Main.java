@@ -41,10 +41,11 @@ public final class Main {
         try {
             node = Node.start(config);
         } catch (ConfigException e) {
-            fail(log, "bad configuration: " + e.getMessage(), EXIT_CONFIG);
+            fail(log, "bad configuration: " + config.database().scrub(e.getMessage()), EXIT_CONFIG);
             return;
         } catch (QuarryException e) {
-            fail(log, "cannot start: " + e.getMessage(), EXIT_START);
+            // The driver's reason is in the message, and a driver may repeat what the URL held.
+            fail(log, "cannot start: " + config.database().scrub(e.getMessage()), EXIT_START);
             return;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -1,5 +1,7 @@
 package dev.quarry.queue;
 
+import dev.quarry.Text;
+
 /**
  * A job this node has claimed: the row as it was read in the claim transaction.
  *
@@ -19,8 +21,13 @@ public record ClaimedJob(long id, String queue, String type, String payload, lon
         return attempt >= maxAttempts;
     }
 
+    /**
+     * One line for logs and transaction descriptions. The producer chose {@code type} (a line break
+     * or an ANSI escape in it would forge or recolour a log line): it is escaped, and cut well past
+     * the column's 128 characters.
+     */
     @Override
     public String toString() {
-        return "job " + id + " (" + type + ", queue " + queue + ", attempt " + attempt + "/" + maxAttempts + ")";
+        return "job " + id + " (" + Text.oneLine(type, 200) + ", queue " + queue + ", attempt " + attempt + "/" + maxAttempts + ")";
     }
 }

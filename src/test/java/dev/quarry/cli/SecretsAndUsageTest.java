@@ -95,6 +95,15 @@ class SecretsAndUsageTest {
         Cli.Result r = Cli.runWithEnv(env, "status");
         assertThat(r.exit()).as(r.toString()).isEqualTo(QuarryCli.DATABASE);
         assertThat(r.err()).contains("password=****").doesNotContain(PASSWORD);
+
+        env.put("QUARRY_DB_URL", db.url() + "?user=" + USER + "&PWD=InUrl-" + PASSWORD);
+        Cli.Result pwd = Cli.runWithEnv(env, "status");
+        assertThat(pwd.err()).as(pwd.toString()).contains("PWD=****").doesNotContain(PASSWORD);
+
+        env.put("QUARRY_DB_URL", db.url().replace("//", "//" + USER + ":InUrl-" + PASSWORD + "@"));
+        Cli.Result userInfo = Cli.runWithEnv(env, "status");
+        assertThat(userInfo.exit()).as(userInfo.toString()).isEqualTo(QuarryCli.USAGE);
+        assertThat(userInfo.err()).contains("names credentials before the host").contains(USER + ":****@").doesNotContain(PASSWORD);
     }
 
     @Test

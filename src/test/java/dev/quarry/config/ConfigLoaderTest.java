@@ -120,6 +120,30 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void a_password_written_into_the_url_never_shows_in_the_start_up_description() {
+        for (String url : new String[] {"jdbc:mariadb://db:3306/quarry?user=app&password=InUrl-s3cret",
+                "jdbc:mariadb://db:3306/quarry?PWD=InUrl-s3cret", "jdbc:mariadb://db/quarry?Password=InUrl-s3cret&socketTimeout=9000"}) {
+            QuarryConfig c = load("", "", Map.of("QUARRY_DB_URL", url));
+            assertThat(c.database().url()).as("the driver still gets it").isEqualTo(url);
+            assertThat(c.describe()).as(url).doesNotContain("InUrl-s3cret").contains("url=jdbc:mariadb://db").contains("=****");
+            assertThat(c.database().safeUrl()).doesNotContain("InUrl-s3cret");
+            assertThat(c.database().scrub("cannot connect to the database at " + url + ": Access denied, password InUrl-s3cret"))
+                    .doesNotContain("InUrl-s3cret").startsWith("cannot connect to the database at jdbc:mariadb://db");
+        }
+    }
+
+    @Test
+    void credentials_before_the_host_are_refused_without_showing_the_password() {
+        assertThatThrownBy(() -> load("", "", Map.of("QUARRY_DB_URL", "jdbc:mariadb://app:InUrl-s3cret@db:3306/quarry")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("QUARRY_DB_URL names credentials before the host ('jdbc:mariadb://app:****@db:3306/quarry')")
+                .hasMessageContaining("set QUARRY_DB_USER and QUARRY_DB_PASSWORD")
+                .hasMessageNotContaining("InUrl-s3cret");
+        assertThatThrownBy(() -> load("", "", Map.of("QUARRY_DB_URL", "jdbc:postgresql://db/q?PASSWORD=InUrl-s3cret")))
+                .hasMessageStartingWith("QUARRY_DB_URL must be a jdbc:mariadb:// URL").hasMessageNotContaining("InUrl-s3cret");
+    }
+
+    @Test
     void the_password_can_come_from_a_file(@TempDir Path dir) throws IOException {
         Path f = dir.resolve("pw");
         Files.writeString(f, "from-file\n");

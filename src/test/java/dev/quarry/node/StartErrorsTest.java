@@ -68,6 +68,20 @@ class StartErrorsTest {
     }
 
     @Test
+    void a_password_in_the_url_shows_neither_in_the_start_up_log_nor_in_the_start_error() {
+        String secret = "InUrl-" + Long.toHexString(System.nanoTime());
+        try (TestDatabase db = TestDatabase.create("urlpw");
+             NodeProcess node = NodeProcess.start("n", db, TestConfig.write(work.resolve("c"), "queues = default\n"), work,
+                     Map.of("QUARRY_DB_URL", "jdbc:mariadb://127.0.0.1:1/quarry?user=root&PASSWORD=" + secret))) {
+            assertThat(node.awaitExit(EXIT)).isEqualTo(Main.EXIT_START);
+            assertThat(node.output()).contains("effective configuration").contains("url=jdbc:mariadb://127.0.0.1:1/quarry?user=root&PASSWORD=****");
+            assertThat(errorLines(node)).singleElement().asString().startsWith(
+                    "quarry: cannot start: cannot connect to the database at jdbc:mariadb://127.0.0.1:1/quarry?user=root&PASSWORD=**** as root: ");
+            assertThat(node.output()).doesNotContain(secret);
+        }
+    }
+
+    @Test
     void a_schema_at_another_version_stops_the_node_with_exit_3_naming_the_versions() {
         try (TestDatabase db = TestDatabase.create("oldschema")) {
             db.exec("DELETE FROM quarry_schema_version");

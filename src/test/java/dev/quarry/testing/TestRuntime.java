@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Properties;
+import javax.sql.DataSource;
 
 /** One queue's drain machinery on a test database, without Quartz: drains run on the calling thread. */
 public final class TestRuntime implements AutoCloseable {
@@ -28,6 +29,11 @@ public final class TestRuntime implements AutoCloseable {
     private final WorkerPool workers;
 
     public TestRuntime(TestDatabase db, String node, String quarryProperties, Map<String, JobHandler> handlers) {
+        this(db, db.dataSource(), node, quarryProperties, handlers);
+    }
+
+    /** The same machinery connected through {@code dataSource}, e.g. as a least-privilege account. */
+    public TestRuntime(TestDatabase db, DataSource dataSource, String node, String quarryProperties, Map<String, JobHandler> handlers) {
         Properties p = new Properties();
         try {
             p.load(new StringReader(quarryProperties));
@@ -35,7 +41,7 @@ public final class TestRuntime implements AutoCloseable {
             throw new IllegalStateException(e);
         }
         this.config = ConfigLoader.fromProperties(p, new Properties(), Map.of("QUARRY_DB_URL", db.url()));
-        this.tx = new Transactions(db.dataSource());
+        this.tx = new Transactions(dataSource);
         this.jobs = new JobQueue(tx);
         this.leases = new LeaseStore(tx, "quarry", "QRTZ_");
         this.workers = new WorkerPool(config.queues().get(0).name(), config.queues().get(0).workers());
