@@ -51,45 +51,63 @@ public final class LeaseStore {
      */
     public Result tryAcquire(String queue, String node, Duration duration) {
         return tx.inTransaction("take the lease of queue " + queue, c -> {
-            try (PreparedStatement ins = c.prepareStatement("INSERT IGNORE INTO quarry_leases (queue) VALUES (?)")) {
-                ins.setString(1, queue);
-                ins.executeUpdate();
-            }
-            String holder;
-            long epoch;
-            long remainingMicros;
-            boolean holderCheckedIn;
-            try (PreparedStatement sel = c.prepareStatement(
-                    "SELECT l.holder, l.epoch, TIMESTAMPDIFF(MICROSECOND, NOW(6), l.expires_at) AS remaining,"
-                            + " EXISTS (SELECT 1 FROM " + quartzTablePrefix + "SCHEDULER_STATE s"
-                            + "   WHERE s.SCHED_NAME = ? AND s.INSTANCE_NAME = l.holder) AS checked_in"
-                            + " FROM quarry_leases l WHERE l.queue = ? FOR UPDATE")) {
-                sel.setString(1, schedulerName);
-                sel.setString(2, queue);
-                try (ResultSet rs = sel.executeQuery()) {
-                    rs.next();
-                    holder = rs.getString(1);
-                    epoch = rs.getLong(2);
-                    remainingMicros = rs.getLong(3);
-                    holderCheckedIn = rs.getBoolean(4);
+            // A plain read first: a drain waiting out a live lease asks several times a second, and a
+            // locking read each time would queue up behind, and deadlock with, the holder's claims.
+            LeaseRow seen = read(c, queue, false);
+            if (seen == null) {
+                try (PreparedStatement ins = c.prepareStatement("INSERT IGNORE INTO quarry_leases (queue) VALUES (?)")) {
+                    ins.setString(1, queue);
+                    ins.executeUpdate();
                 }
+            } else if (seen.held()) {
+                return refused(c, queue, seen);
             }
-            if (holder != null && remainingMicros > 0) {
-                return new Result(null, new LeaseRefused(queue, holder, epoch, remainingMicros / 1000, holderCheckedIn));
-            }
+            LeaseRow row = read(c, queue, true);
+            if (row.held()) return refused(c, queue, row);
             try (PreparedStatement upd = c.prepareStatement(
                     "UPDATE quarry_leases SET holder = ?, epoch = epoch + 1, acquired_at = NOW(6),"
                             + " expires_at = NOW(6) + INTERVAL ? MICROSECOND WHERE queue = ? AND epoch = ?")) {
                 upd.setString(1, node);
                 upd.setLong(2, duration.toNanos() / 1000);
                 upd.setString(3, queue);
-                upd.setLong(4, epoch);
+                upd.setLong(4, row.epoch());
                 if (upd.executeUpdate() != 1) {
                     throw new SQLException("lease row of queue " + queue + " changed under its row lock");
                 }
             }
-            return new Result(new Lease(queue, node, epoch + 1), null);
+            return new Result(new Lease(queue, node, row.epoch() + 1), null);
         });
+    }
+
+    /** The queue's lease row, locked when {@code forUpdate}; null when the queue has none yet. */
+    private static LeaseRow read(Connection c, String queue, boolean forUpdate) throws SQLException {
+        try (PreparedStatement sel = c.prepareStatement("SELECT holder, epoch, TIMESTAMPDIFF(MICROSECOND, NOW(6), expires_at)"
+                + " FROM quarry_leases WHERE queue = ?" + (forUpdate ? " FOR UPDATE" : ""))) {
+            sel.setString(1, queue);
+            try (ResultSet rs = sel.executeQuery()) {
+                return rs.next() ? new LeaseRow(rs.getString(1), rs.getLong(2), rs.getLong(3)) : null;
+            }
+        }
+    }
+
+    /** The refusal, with whether Quartz still lists the holder (a plain read: it locks nothing of Quartz's). */
+    private Result refused(Connection c, String queue, LeaseRow row) throws SQLException {
+        boolean checkedIn;
+        try (PreparedStatement sel = c.prepareStatement("SELECT 1 FROM " + quartzTablePrefix + "SCHEDULER_STATE"
+                + " WHERE SCHED_NAME = ? AND INSTANCE_NAME = ?")) {
+            sel.setString(1, schedulerName);
+            sel.setString(2, row.holder());
+            try (ResultSet rs = sel.executeQuery()) {
+                checkedIn = rs.next();
+            }
+        }
+        return new Result(null, new LeaseRefused(queue, row.holder(), row.epoch(), row.remainingMicros() / 1000, checkedIn));
+    }
+
+    private record LeaseRow(String holder, long epoch, long remainingMicros) {
+        boolean held() {
+            return holder != null && remainingMicros > 0;
+        }
     }
 
     /**

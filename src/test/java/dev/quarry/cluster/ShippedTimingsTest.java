@@ -264,4 +264,50 @@ class ShippedTimingsTest {
         for (long f : free) max = Math.max(max, f);
         return max;
     }
+
+    private static final Path LIBFAKETIME = Path.of("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1");
+
+    /**
+     * A node whose wall clock runs 20 s ahead joins a busy, healthy one. Its Quartz reads the
+     * peer's check-ins as 20 s old, declares it dead and fires its drain; the lease, which only
+     * database time can expire, keeps the healthy node draining: no take-over, no interrupted
+     * handler, no job run twice.
+     */
+    @Test
+    void a_node_whose_clock_runs_twenty_seconds_ahead_never_takes_a_healthy_peers_queue() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isReadable(LIBFAKETIME),
+                "needs libfaketime (Debian package faketime) to give a node a skewed clock");
+        db = TestDatabase.create("skew").withTransitionAudit().withRunLog().withLeaseAudit();
+        Path config = TestConfig.writeShipped(work.resolve("config"), """
+                queues = default
+                queue.default.workers = 4
+                handler.record.class = dev.quarry.testing.RecordingHandler
+                """);
+        Map<String, String> env = Map.of("QUARRY_TEST_JOB_MILLIS", "25");
+        NodeProcess healthy = start("n1", config, env);
+        String healthyId = healthy.instanceId(LONG);
+        ScheduledExecutorService producer = Executors.newSingleThreadScheduledExecutor();
+        producer.scheduleAtFixedRate(() -> db.insertJobs(10, "default", "record"), 0, 100, TimeUnit.MILLISECONDS);
+        try {
+            Poll.until(LONG, "the healthy node draining", () -> healthyId.equals(holder()) && count("SELECT COUNT(*) FROM test_runs") > 100);
+            Map<String, String> skewed = new HashMap<>(env);
+            skewed.put("LD_PRELOAD", LIBFAKETIME.toString());
+            skewed.put("FAKETIME", "+20s");
+            skewed.put("FAKETIME_DONT_FAKE_MONOTONIC", "1"); // the wall clock only, as with a badly set host clock
+            NodeProcess ahead = start("n2", config, skewed);
+            ahead.instanceId(LONG);
+            Poll.until(LONG, "the skewed node to declare the healthy one dead and be refused its queue",
+                    () -> ahead.output().contains("Quartz lists that node as gone, but its lease was renewed"), ahead::tail);
+        } finally {
+            producer.shutdownNow();
+        }
+        long inserted = count("SELECT COUNT(*) FROM quarry_jobs");
+        Poll.until(LONG, "every job done", () -> count("SELECT COUNT(*) FROM quarry_jobs WHERE status = 'done'") == inserted,
+                () -> db.statusCounts().toString());
+        assertThat(db.query("SELECT holder FROM test_leases")).as("lease take-overs").allSatisfy(r -> assertThat(r.get("holder")).isEqualTo(healthyId));
+        assertThat(count("SELECT COUNT(*) FROM test_runs WHERE node = 'n2'")).as("runs on the skewed node").isZero();
+        assertThat(count("SELECT COUNT(*) FROM (SELECT job_id FROM test_runs GROUP BY job_id HAVING COUNT(*) > 1) d")).isZero();
+        assertThat(healthy.output()).doesNotContain("interrupting").doesNotContain("was lost");
+        assertThat(runsStartedWithoutTheLease()).isEmpty();
+    }
 }

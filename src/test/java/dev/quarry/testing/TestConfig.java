@@ -53,6 +53,7 @@ public final class TestConfig {
                       </appender>
                       <logger name="org.quartz" level="WARN"/>
                       <logger name="com.zaxxer.hikari" level="WARN"/>
+                      <logger name="org.mariadb.jdbc" level="ERROR"/>
                       <root level="INFO"><appender-ref ref="CONSOLE"/></root>
                     </configuration>
                     """);
