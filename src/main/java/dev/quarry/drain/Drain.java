@@ -40,6 +40,11 @@ public final class Drain {
     private static final long BALANCE_CHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
     /** How often the lease watch looks whether running jobs must stop. */
     private static final long LEASE_WATCH_MILLIS = 200;
+    /**
+     * How long a drain whose workers are partly busy waits for more of them to free up before it
+     * claims: a round costs one commit whatever it carries, and very short jobs end in bursts.
+     */
+    static final long LINGER_NANOS = TimeUnit.MICROSECONDS.toNanos(500);
     /** Longest pause between retries while the database is in trouble: a database that returns is used within it. */
     static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(1);
 
@@ -189,7 +194,10 @@ public final class Drain {
     /** Claims for free workers, records what finished, renews the lease, until the drain must end. */
     private void claimLoop() {
         int batch = rt.queue.batchSize();
+        int half = Math.max(1, Math.min(batch, rt.workers.workers()) / 2);
         long nextClaimNanos = ticker.nanos();
+        long freeSinceNanos = 0;
+        boolean wasFull = false;
         long nextBalanceCheckNanos = nextClaimNanos;
         while (true) {
             collect(0);
@@ -205,8 +213,16 @@ public final class Drain {
             }
             outcomes.addAll(dispatcher.checkTimeouts());
             int free = keeper.mayStart() ? Math.min(batch, dispatcher.free()) : 0;
-            boolean claimDue = free > 0 && now - nextClaimNanos >= 0;
-            if ((claimDue || outcomes.hasDone()) && !backingOff()) {
+            if (free == 0) {
+                wasFull = true;
+            } else if (wasFull) {
+                wasFull = false;
+                freeSinceNanos = now;
+            }
+            boolean lingering = free > 0 && free < half && !dispatcher.idle() && now - freeSinceNanos < LINGER_NANOS;
+            boolean claimDue = free > 0 && now - nextClaimNanos >= 0 && !lingering;
+            // Completions go with the next claim; alone only when no claim is coming (an idle queue, a closed gate).
+            if ((claimDue || (outcomes.hasDone() && !lingering)) && !backingOff()) {
                 int got = round(claimDue ? free : 0);
                 if (got >= 0 && claimDue) {
                     if (got < free) nextClaimNanos = now + pollNanos; // the queue has nothing more due: poll
@@ -229,17 +245,19 @@ public final class Drain {
             long wakeAt = Math.min(Math.min(keeper.nextRenewNanos(), dispatcher.nextDeadlineNanos()), nextBalanceCheckNanos);
             if (!dispatcher.idle()) wakeAt = Math.min(wakeAt, nextCancelCheckNanos);
             long roundAt = troubled ? retryAtNanos : now;
-            if (dispatcher.free() > 0 && keeper.mayStart()) wakeAt = Math.min(wakeAt, Math.max(nextClaimNanos, roundAt));
-            if (outcomes.unrecorded()) wakeAt = Math.min(wakeAt, roundAt);
+            if (dispatcher.free() > 0 && keeper.mayStart()) {
+                wakeAt = Math.min(wakeAt, Math.max(Math.max(nextClaimNanos, roundAt), lingering ? freeSinceNanos + LINGER_NANOS : now));
+            }
+            if (outcomes.unrecorded() && troubled) wakeAt = Math.min(wakeAt, retryAtNanos);
             if (endNanos.isPresent()) wakeAt = Math.min(wakeAt, endNanos.get());
             collect(Math.max(wakeAt - ticker.nanos(), TimeUnit.MICROSECONDS.toNanos(200)));
         }
     }
 
     /**
-     * One transaction: renew the lease, record the completions so far, claim up to {@code limit}
-     * jobs; then hand the jobs to workers. The gate is confirmed from the moment before the
-     * transaction was sent.
+     * One transaction: record the completions so far, claim up to {@code limit} jobs, and renew the
+     * lease when that is due; then hand the jobs to workers. A renewal confirms the gate from the
+     * moment before the transaction was sent.
      *
      * @return the jobs claimed, or -1 when the database failed (nothing was recorded; retried after a backoff)
      */
@@ -247,8 +265,8 @@ public final class Drain {
         long sent = ticker.nanos();
         JobQueue.Claim claim;
         try {
-            claim = rt.jobs.claim(keeper.lease(), keeper.duration(), limit, rt.config.maxAttempts(), rt.config.payloadMaxBytes(),
-                    outcomes.pendingDone());
+            claim = rt.jobs.claim(keeper.lease(), keeper.duration(), keeper.renewDue(), limit, rt.config.maxAttempts(),
+                    rt.config.payloadMaxBytes(), outcomes.pendingDone());
         } catch (LeaseLostException e) {
             keeper.lost();
             throw e;
@@ -256,7 +274,7 @@ public final class Drain {
             trouble(e);
             return -1;
         }
-        keeper.confirmed(sent);
+        if (claim.renewed()) keeper.confirmed(sent);
         outcomes.doneRecorded(claim.refusedCompletions());
         recovered();
         List<ClaimedJob> jobs = claim.jobs();

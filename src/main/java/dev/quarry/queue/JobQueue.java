@@ -9,7 +9,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
@@ -36,23 +35,27 @@ public final class JobQueue {
     }
 
     /**
-     * Claims up to {@code limit} due jobs of the lease's queue, in priority, run_at, id order, in
-     * one transaction that first renews the lease: a drain whose lease was taken over claims nothing,
-     * and neither does one whose queue is paused. The same transaction first records {@code completed}
-     * as done (see {@link #markDone}), so a busy drain commits once per round, not twice. The drain
-     * claims only for free workers and starts every job it claims at once, so the claim is the
-     * start: it counts the attempt and sets started_at. A {@code limit} of 0 only renews and records.
-     * SKIP LOCKED passes over rows another transaction holds instead of waiting for them.
+     * Claims up to {@code limit} due jobs of the lease's queue, in priority, run_at, id order, and
+     * records {@code completed} as done (see {@link #markDone}), in one transaction: a busy drain
+     * commits once per round. The drain claims only for free workers and starts every job it claims
+     * at once, so the claim is the start: it counts the attempt and sets started_at.
+     *
+     * <p>Fencing: the UPDATE that takes the rows joins the lease row on this drain's holder and
+     * epoch (and not paused), which share-locks it, so a claim either commits before a take-over
+     * or finds the lease gone and claims nothing; the lease's expiry is extended only when
+     * {@code renew} is asked, which the drain does every third of the lease. A {@code limit} of 0
+     * only records (and renews when asked). SKIP LOCKED passes over rows another transaction holds
+     * instead of waiting for them.
      *
      * @throws LeaseLostException when the lease is no longer this drain's; nothing is written then
      */
-    public Claim claim(Lease lease, Duration leaseDuration, int limit, int defaultMaxAttempts, int payloadMaxBytes,
+    public Claim claim(Lease lease, Duration leaseDuration, boolean renew, int limit, int defaultMaxAttempts, int payloadMaxBytes,
                        List<ClaimedJob> completed) {
         long token = ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
         return tx.inTransaction("claim from queue " + lease.queue(), c -> {
-            boolean paused = LeaseStore.renew(c, lease, leaseDuration);
+            boolean paused = renew && LeaseStore.renew(c, lease, leaseDuration);
             List<ClaimedJob> refused = completed.isEmpty() ? List.of() : markDone(c, completed);
-            if (paused || limit == 0) return new Claim(List.of(), refused);
+            if (paused || limit == 0) return new Claim(List.of(), refused, renew);
             // One locking read takes the rows and everything the workers need; the claim
             // index serves the WHERE and the ORDER BY, the selected columns come from the rows.
             List<ClaimedJob> jobs = new ArrayList<>(limit);
@@ -68,38 +71,49 @@ public final class JobQueue {
                     }
                 }
             }
-            if (jobs.isEmpty()) return new Claim(List.of(), refused);
+            if (jobs.isEmpty()) return new Claim(List.of(), refused, renew);
             List<Long> ids = jobs.stream().map(ClaimedJob::id).toList();
-            try (PreparedStatement upd = c.prepareStatement(
-                    "UPDATE quarry_jobs SET status = 'running', attempts = attempts + 1, claim_token = ?, claimed_by = ?,"
-                            + " lease_epoch = ?, started_at = NOW(6) WHERE status = 'ready' AND id IN (" + marks(ids.size()) + ")")) {
-                upd.setLong(1, token);
+            int n;
+            try (PreparedStatement upd = c.prepareStatement(CLAIM_UPDATE_SQL + marks(ids.size()) + ")")) {
+                upd.setString(1, lease.queue());
                 upd.setString(2, lease.holder());
                 upd.setLong(3, lease.epoch());
-                bindIds(upd, 4, ids);
-                int n = upd.executeUpdate();
-                if (n != ids.size()) {
-                    throw new SQLException("claimed " + ids.size() + " locked rows but updated " + n);
-                }
+                upd.setLong(4, token);
+                upd.setString(5, lease.holder());
+                upd.setLong(6, lease.epoch());
+                bindIds(upd, 7, ids);
+                n = upd.executeUpdate();
             }
-            return new Claim(jobs, refused);
+            if (n == 0) {
+                // The lease row did not match: taken over, or the queue was paused since the last renewal.
+                if (LeaseStore.isPaused(c, lease)) return new Claim(List.of(), refused, renew);
+                throw new LeaseLostException(lease);
+            }
+            if (n != ids.size()) throw new SQLException("claimed " + ids.size() + " locked rows but updated " + n);
+            return new Claim(jobs, refused, renew);
         });
     }
 
-    /** For callers with nothing to record: claims only. */
+    /** The claim's UPDATE; parameters: queue, holder, epoch (the lease), token, holder, epoch, then the ids. */
+    static final String CLAIM_UPDATE_SQL = "UPDATE quarry_jobs j JOIN quarry_leases l ON l.queue = ? AND l.holder = ? AND l.epoch = ?"
+            + " AND l.paused = 0 SET j.status = 'running', j.attempts = j.attempts + 1, j.claim_token = ?, j.claimed_by = ?,"
+            + " j.lease_epoch = ?, j.started_at = NOW(6) WHERE j.status = 'ready' AND j.id IN (";
+
+    /** For callers with nothing to record: renews and claims. */
     public List<ClaimedJob> claim(Lease lease, Duration leaseDuration, int limit, int defaultMaxAttempts, int payloadMaxBytes) {
-        return claim(lease, leaseDuration, limit, defaultMaxAttempts, payloadMaxBytes, List.of()).jobs();
+        return claim(lease, leaseDuration, true, limit, defaultMaxAttempts, payloadMaxBytes, List.of()).jobs();
     }
 
     /**
-     * What a claim brought: the jobs claimed, and those of the completions it recorded that the
-     * fencing refused.
+     * What a claim brought: the jobs claimed, those of the completions it recorded that the fencing
+     * refused, and whether it extended the lease.
      */
-    public record Claim(List<ClaimedJob> jobs, List<ClaimedJob> refusedCompletions) {
+    public record Claim(List<ClaimedJob> jobs, List<ClaimedJob> refusedCompletions, boolean renewed) {
     }
 
     /**
-     * Marks jobs done, one statement per claim token.
+     * Marks jobs done in one statement that matches each row on its id and its own claim token
+     * (MariaDB serves the pairs from the primary key).
      *
      * @return the jobs whose completion was refused because their row no longer carries this claim
      */
@@ -109,23 +123,17 @@ public final class JobQueue {
     }
 
     private static List<ClaimedJob> markDone(Connection c, List<ClaimedJob> jobs) throws SQLException {
-        Map<Long, List<ClaimedJob>> byToken = new LinkedHashMap<>();
-        for (ClaimedJob j : jobs) byToken.computeIfAbsent(j.claimToken(), k -> new ArrayList<>()).add(j);
-        List<ClaimedJob> refused = new ArrayList<>();
-        for (Map.Entry<Long, List<ClaimedJob>> e : byToken.entrySet()) {
-            List<ClaimedJob> group = e.getValue();
-            List<Long> ids = group.stream().map(ClaimedJob::id).toList();
-            int n;
-            try (PreparedStatement upd = c.prepareStatement(
-                    "UPDATE quarry_jobs SET status = 'done', finished_at = NOW(6)"
-                            + " WHERE claim_token = ? AND status = 'running' AND id IN (" + marks(ids.size()) + ")")) {
-                upd.setLong(1, e.getKey());
-                bindIds(upd, 2, ids);
-                n = upd.executeUpdate();
+        int n;
+        try (PreparedStatement upd = c.prepareStatement("UPDATE quarry_jobs SET status = 'done', finished_at = NOW(6)"
+                + " WHERE status = 'running' AND (id, claim_token) IN (" + String.join(",", Collections.nCopies(jobs.size(), "(?,?)")) + ")")) {
+            int i = 1;
+            for (ClaimedJob j : jobs) {
+                upd.setLong(i++, j.id());
+                upd.setLong(i++, j.claimToken());
             }
-            if (n != ids.size()) refused.addAll(notFinishedBy(c, group, "done"));
+            n = upd.executeUpdate();
         }
-        return refused;
+        return n == jobs.size() ? List.of() : notFinishedBy(c, jobs, "done");
     }
 
     /** Back to ready at now + delay, with the error kept; false when the claim was lost. */

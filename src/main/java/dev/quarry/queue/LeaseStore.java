@@ -123,6 +123,18 @@ public final class LeaseStore {
         throw new LeaseLostException(lease);
     }
 
+    /** Whether the lease row still names this drain and says the queue is paused. */
+    static boolean isPaused(Connection c, Lease lease) throws SQLException {
+        try (PreparedStatement sel = c.prepareStatement("SELECT paused FROM quarry_leases WHERE queue = ? AND holder = ? AND epoch = ?")) {
+            sel.setString(1, lease.queue());
+            sel.setString(2, lease.holder());
+            sel.setLong(3, lease.epoch());
+            try (ResultSet rs = sel.executeQuery()) {
+                return rs.next() && rs.getBoolean(1);
+            }
+        }
+    }
+
     private static int extend(Connection c, Lease lease, Duration duration, String condition) throws SQLException {
         try (PreparedStatement upd = c.prepareStatement("UPDATE quarry_leases SET expires_at = NOW(6) + INTERVAL ? MICROSECOND"
                 + " WHERE queue = ? AND holder = ? AND epoch = ?" + condition)) {
