@@ -48,6 +48,8 @@ public final class Node {
      * the job store down only after its workers have finished.
      */
     static final Duration STOP_MARGIN = Duration.ofSeconds(6);
+    static final String DB_FAILURE_RETRY_KEY = "org.quartz.scheduler.dbFailureRetryInterval";
+    static final long DB_FAILURE_RETRY_MILLIS = 1000;
     /** How long a stop that gave up on Quartz waits for the pool to close before it goes on. */
     private static final Duration POOL_CLOSE_WAIT = Duration.ofSeconds(1);
 
@@ -84,7 +86,7 @@ public final class Node {
             if (!problems.isEmpty()) throw new QuarryException(problems.get(0));
 
             DBConnectionManager.getInstance().addConnectionProvider(SharedPoolProvider.NAME, new SharedPoolProvider(pool));
-            scheduler = new StdSchedulerFactory(NodeIdentity.apply(config.quartz(), System.getenv("QUARRY_NODE_NAME"))).getScheduler();
+            scheduler = new StdSchedulerFactory(quartzProperties(config)).getScheduler();
             String node = scheduler.getSchedulerInstanceId();
             Transactions tx = new Transactions(pool);
             JobQueue jobs = new JobQueue(tx);
@@ -128,6 +130,20 @@ public final class Node {
             }
             throw new QuarryException("cannot start the Quartz scheduler: " + cause, e);
         }
+    }
+
+    /**
+     * Quartz's properties for this node: its instance id, and a retry interval after database
+     * failures of {@value #DB_FAILURE_RETRY_MILLIS} ms unless quartz.properties sets one. Quartz's
+     * default is 15 s, and it is what a queue waits after the database comes back: a worker that
+     * could not record a drain's completion retries it only that often, and the queue's trigger stays
+     * blocked until it has; a scheduler thread that failed to acquire triggers waits as long before
+     * it tries again. Each retry is one short transaction, so a second is cheap.
+     */
+    static java.util.Properties quartzProperties(QuarryConfig config) {
+        java.util.Properties p = NodeIdentity.apply(config.quartz(), System.getenv("QUARRY_NODE_NAME"));
+        p.putIfAbsent(DB_FAILURE_RETRY_KEY, Long.toString(DB_FAILURE_RETRY_MILLIS));
+        return p;
     }
 
     /**
@@ -262,7 +278,7 @@ public final class Node {
         int busy = threads == null ? -1 : threads.running();
         return (drains.isEmpty() ? "no drain running" : "drains of queues " + String.join(", ", drains) + " still running")
                 + (busy < 0 ? "" : ", " + busy + " Quartz worker threads busy (a worker that cannot record a completion retries it every "
-                + config.quartz().getProperty("org.quartz.scheduler.dbFailureRetryInterval", "15000") + " ms)");
+                + config.quartz().getProperty(DB_FAILURE_RETRY_KEY, Long.toString(DB_FAILURE_RETRY_MILLIS)).trim() + " ms)");
     }
 
     /** Waits for {@code t} until {@code deadlineNanos}; true when it ended. */
