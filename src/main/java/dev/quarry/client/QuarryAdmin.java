@@ -78,22 +78,23 @@ public final class QuarryAdmin {
     private static final String AND_QUEUE = " AND queue = ?";
     private static final String AND_TYPE = " AND type = ?";
     private static final String BY_ID_ORDER = " ORDER BY id DESC LIMIT ?";
-    /** Keys of one (queue, status) range of the finished index, newest finish first; live jobs (no finish time) by id. */
+    /**
+     * Keys of one (queue, status) range of the finished index, newest finish first, live jobs (no
+     * finish time) last by id; with OFFSET, where a budget of entries ends, read from the index alone.
+     */
     static final String KEYS_BY_FINISH_SQL = "SELECT id, finished_at FROM quarry_jobs FORCE INDEX (quarry_jobs_finished)"
             + " WHERE queue = ? AND status = ?";
     /** After a live job's key: the rest of the NULL finish times, lower ids. */
     private static final String AFTER_UNFINISHED = " AND finished_at IS NULL AND id < ?";
     /** After a finished job's key: earlier finish times, the same one with lower ids, then every live job. One index range. */
     private static final String AFTER_FINISHED = " AND (finished_at IS NULL OR finished_at < ? OR (finished_at = ? AND id < ?))";
+    /** Up to and including a finished job's key: the rest of the window a budget allows. */
+    private static final String UP_TO_FINISHED = " AND (finished_at > ? OR (finished_at = ? AND id >= ?))";
+    /** Up to and including a live job's key. */
+    private static final String UP_TO_UNFINISHED = " AND (finished_at IS NOT NULL OR id >= ?)";
     private static final String KEYS_BY_FINISH_ORDER = " ORDER BY finished_at DESC, id DESC LIMIT ?";
     /** Where a page that ended at a job goes on: that job's place in the finished index. */
     static final String CURSOR_SQL = "SELECT finished_at FROM quarry_jobs WHERE id = ?";
-    /**
-     * Keys read per statement when a type is checked on the rows. Under 1,000: MariaDB turns an
-     * IN list of 1,000 or more into a temporary table (in_predicate_conversion_threshold) and reads it twice.
-     */
-    static final int KEY_CHUNK = 500;
-
     /**
      * How far the operator's reads may go, so that they answer in well under a second however many
      * finished jobs retention keeps.
@@ -267,64 +268,76 @@ public final class QuarryAdmin {
     }
 
     /**
-     * One (queue, status) range of the finished index from {@code after} on, in listing order: keys
-     * first (the index alone), then those keys' rows, checked for {@code type}.
+     * One (queue, status) range of the finished index from {@code after} on, in listing order.
+     * Without a type the rows come straight off the index walk, {@code limit} of them. With a type,
+     * first the index alone finds where {@code budget} entries end (a covering read), then the walk
+     * reads rows up to there only, checking the type, and stops at {@code limit} matches.
      */
     private Walk walk(Connection c, String queue, JobState status, String type, Key after, int limit, int budget) throws SQLException {
         Walk w = new Walk();
-        Key at = after;
-        while (w.found.size() < limit) {
-            int want = type == null ? limit - w.found.size() : (int) Math.min(KEY_CHUNK, budget - w.examined);
-            if (want <= 0) break;
-            List<Key> keys = new ArrayList<>(want);
-            String sql = KEYS_BY_FINISH_SQL + (at == null ? "" : at.finishedAt == null ? AFTER_UNFINISHED : AFTER_FINISHED) + KEYS_BY_FINISH_ORDER;
-            try (PreparedStatement sel = c.prepareStatement(sql)) {
-                int p = 1;
-                sel.setString(p++, queue);
-                sel.setString(p++, status.sql());
-                if (at != null && at.finishedAt != null) {
-                    sel.setObject(p++, at.finishedAt);
-                    sel.setObject(p++, at.finishedAt);
-                }
-                if (at != null) sel.setLong(p++, at.id);
-                sel.setInt(p, want);
+        Key end = null;
+        if (type != null) {
+            try (PreparedStatement sel = c.prepareStatement(KEYS_BY_FINISH_SQL + after(after) + KEYS_BY_FINISH_ORDER + " OFFSET ?")) {
+                int p = bindRange(sel, 1, queue, status, after);
+                sel.setInt(p++, 1);
+                sel.setInt(p, budget - 1);
                 try (ResultSet rs = sel.executeQuery()) {
-                    while (rs.next()) keys.add(new Key(time(rs, 2), rs.getLong(1)));
+                    if (rs.next()) end = new Key(time(rs, 2), rs.getLong(1));
                 }
-            }
-            w.examined += keys.size();
-            if (keys.isEmpty()) {
-                w.ended = true;
-                break;
-            }
-            Map<Long, JobSummary> rows = new HashMap<>();
-            try (PreparedStatement sel = c.prepareStatement(LIST_SQL + " WHERE status = ? AND id IN ("
-                    + String.join(",", Collections.nCopies(keys.size(), "?")) + ")" + (type == null ? "" : AND_TYPE))) {
-                int p = 1;
-                sel.setString(p++, status.sql());
-                for (Key k : keys) sel.setLong(p++, k.id);
-                if (type != null) sel.setString(p, type);
-                try (ResultSet rs = sel.executeQuery()) {
-                    while (rs.next()) {
-                        JobSummary j = summary(rs);
-                        rows.put(j.id(), j);
-                    }
-                }
-            }
-            for (Key k : keys) {
-                JobSummary j = rows.get(k.id);
-                // A row gone or changed between the two reads (pruned, finished) is simply not listed.
-                if (j != null && w.found.size() < limit) w.found.add(new Keyed(new Key(j.finishedAt(), j.id()), j));
-            }
-            at = keys.get(keys.size() - 1);
-            w.stop = at;
-            if (keys.size() < want) {
-                w.ended = true;
-                break;
             }
         }
-        w.cutOff = !w.ended && w.found.size() < limit;
+        String sql = LIST_SQL + " FORCE INDEX (quarry_jobs_finished) WHERE queue = ? AND status = ?" + after(after)
+                + (end == null ? "" : end.finishedAt == null ? UP_TO_UNFINISHED : UP_TO_FINISHED) + (type == null ? "" : AND_TYPE)
+                + KEYS_BY_FINISH_ORDER;
+        try (PreparedStatement sel = c.prepareStatement(sql)) {
+            int p = bindRange(sel, 1, queue, status, after);
+            if (end != null) {
+                if (end.finishedAt != null) {
+                    sel.setObject(p++, end.finishedAt);
+                    sel.setObject(p++, end.finishedAt);
+                }
+                sel.setLong(p++, end.id);
+            }
+            if (type != null) sel.setString(p++, type);
+            sel.setInt(p, limit);
+            try (ResultSet rs = sel.executeQuery()) {
+                while (rs.next()) {
+                    JobSummary j = summary(rs);
+                    w.found.add(new Keyed(new Key(j.finishedAt(), j.id()), j));
+                }
+            }
+        }
+        if (w.found.size() == limit) {
+            Keyed last = w.found.get(w.found.size() - 1);
+            w.stop = last.key;
+            w.examined = type == null ? limit : budget; // at most
+        } else if (end != null) {
+            w.stop = end;
+            w.cutOff = true;
+            w.examined = budget;
+        } else {
+            w.ended = true;
+            w.examined = type == null ? w.found.size() : budget;
+        }
         return w;
+    }
+
+    private static String after(Key after) {
+        return after == null ? "" : after.finishedAt == null ? AFTER_UNFINISHED : AFTER_FINISHED;
+    }
+
+    /** Binds queue, status and the keyset after {@code after}; returns the next parameter's index. */
+    private static int bindRange(PreparedStatement sel, int p, String queue, JobState status, Key after) throws SQLException {
+        sel.setString(p++, queue);
+        sel.setString(p++, status.sql());
+        if (after != null) {
+            if (after.finishedAt != null) {
+                sel.setObject(p++, after.finishedAt);
+                sel.setObject(p++, after.finishedAt);
+            }
+            sel.setLong(p++, after.id);
+        }
+        return p;
     }
 
     private static JobSummary summary(ResultSet rs) throws SQLException {
@@ -349,7 +362,7 @@ public final class QuarryAdmin {
     private static final class Walk {
         final List<Keyed> found = new ArrayList<>();
         long examined;
-        /** The last key read; what follows it is unknown. */
+        /** The last key the walk covered; what follows it is unknown. */
         Key stop;
         /** The range has no more entries. */
         boolean ended;
