@@ -41,7 +41,7 @@ import picocli.CommandLine.Option;
                         + " then steady; then enqueue."},
         footer = {"", "The database password comes from QUARRY_BENCH_DB_PASSWORD (default empty), never from the command line."})
 public final class Bench implements Callable<Integer> {
-    static final Set<String> RUNS = Set.of("baseline", "quarry", "quarry-warn", "cluster", "steady", "enqueue");
+    static final Set<String> RUNS = Set.of("baseline", "quarry", "quarry-warn", "cluster", "steady", "enqueue", "admin-reads");
     /** The cluster run's backlog when --backlogs is not given. */
     static final int DEFAULT_CLUSTER_BACKLOG = 100_000;
     /** The node JVMs' options when QUARRY_JAVA_OPTS is not set, as in bin/start. */
@@ -65,7 +65,8 @@ public final class Bench implements Callable<Integer> {
 
     @Option(names = "--only", split = ",", paramLabel = "RUN", defaultValue = "baseline,quarry,quarry-warn,steady,enqueue",
             description = "Which runs: baseline, quarry, quarry-warn (dev.quarry.drain logged at WARN), cluster (K node JVMs"
-                    + " and one, three queues; see --nodes), steady, enqueue (default: ${DEFAULT-VALUE}).")
+                    + " and one, three queues; see --nodes), steady, enqueue, admin-reads (bin/quarry status and jobs on a table"
+                    + " of --admin-rows finished jobs; only when named) (default: ${DEFAULT-VALUE}).")
     List<String> only;
 
     @Option(names = "--nodes", paramLabel = "K", defaultValue = "3",
@@ -102,6 +103,11 @@ public final class Bench implements Callable<Integer> {
     @Option(names = "--enqueue-single-rows", defaultValue = "20000",
             description = "Enqueue run: rows inserted one per statement by T threads (default: ${DEFAULT-VALUE}).")
     int enqueueSingleRows;
+
+    @Option(names = "--admin-rows", defaultValue = "10000000",
+            description = "admin-reads run: finished jobs in the table (default: ${DEFAULT-VALUE}; the fill takes about 2 minutes"
+                    + " per 10,000,000 on a 2-core machine).")
+    int adminRows;
 
     @Option(names = "--repeat", defaultValue = "1",
             description = "Measure each backlog this many times, baseline and Quarry runs interleaved, and add a median"
@@ -236,6 +242,7 @@ public final class Bench implements Callable<Integer> {
         if (runs.contains("cluster")) runCluster(server, settings, results, rows);
         if (runs.contains("steady")) measure(rows, results, "steady", () -> new SteadyRun(server, settings).run());
         if (runs.contains("enqueue")) measureAll(rows, results, "enqueue", () -> new EnqueueRun(server, settings).run());
+        if (runs.contains("admin-reads")) measureAll(rows, results, "admin-reads", () -> new AdminReadsRun(server).run(adminRows));
         System.err.printf("bench: done, load average %s%n", loadAverage());
         return rows;
     }

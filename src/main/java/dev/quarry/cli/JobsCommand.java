@@ -1,15 +1,24 @@
 package dev.quarry.cli;
 
+import dev.quarry.client.JobPage;
 import dev.quarry.client.JobSummary;
 import dev.quarry.queue.JobState;
+import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code quarry jobs}: the newest jobs, filtered. */
+/** {@code quarry jobs}: the newest jobs, filtered, a page at a time. */
 @Command(name = "jobs",
-        description = {"List jobs, newest first.", "Exits 1 when none match."},
-        footer = {"", "Examples:", "  quarry jobs --status dead --queue video", "  quarry jobs --type send-welcome --limit 10"})
+        description = {"List jobs, newest first, a page at a time.",
+                "With --status the list follows the queue's index for that status: most recently finished first, then by id "
+                        + "(ready and running jobs, which have not finished, by id). Without --status it goes down the ids. "
+                        + "Either way it reads a bounded part of the table: when a filter without an index (--type, or --queue "
+                        + "without --status) matches too rarely, the search stops after 100,000 jobs and says where to go on. "
+                        + "The next page's --before is printed on stderr.",
+                "Exits 1 when none match."},
+        footer = {"", "Examples:", "  quarry jobs --status dead --queue video", "  quarry jobs --type send-welcome --limit 10",
+                "  quarry jobs --status dead --before 81234      # the page after the one that ended at job 81234"})
 final class JobsCommand extends CliCommand {
     static final int MAX_LIMIT = 10_000;
 
@@ -26,19 +35,49 @@ final class JobsCommand extends CliCommand {
     @Option(names = "--limit", paramLabel = "N", defaultValue = "50", description = "At most this many (default: ${DEFAULT-VALUE}, at most 10000).")
     int limit;
 
+    @Option(names = "--before", paramLabel = "ID",
+            description = "Only jobs after this one in the listing's order: the page after the one that ended at job ID.")
+    Long before;
+
     @Override
     int execute(QuarryCli cli) {
         if (limit < 1 || limit > MAX_LIMIT) throw usage("--limit must be between 1 and " + MAX_LIMIT + ", not " + limit);
-        List<JobSummary> jobs = cli.admin().jobs(queue, status, type, limit);
-        if (jobs.isEmpty()) return notFound("no jobs match");
+        if (before != null && before < 1) throw usage("--before must be a job id, not " + before);
+        JobPage page = cli.admin().jobs(queue, status, type, before, limit);
+        if (page.jobs().isEmpty()) {
+            if (page.cutOff()) {
+                return notFound("no jobs match among the " + String.format(java.util.Locale.ROOT, "%,d", page.examined())
+                        + " examined; the search stopped there so as not to read the whole table. Go on with: " + next(page.continueBefore()));
+            }
+            return notFound("no jobs match");
+        }
         int defaultMax = cli.config().maxAttempts();
         Table t = new Table("ID", "QUEUE", "TYPE", "STATUS", "PRIORITY", "ATTEMPTS", "RUN AT", "CREATED", "FINISHED", "LAST ERROR");
-        for (JobSummary j : jobs) {
+        for (JobSummary j : page.jobs()) {
             t.add(j.id(), j.queue(), j.type(), j.status().sql(), j.priority(),
                     j.attempts() + "/" + (j.maxAttempts() == null ? defaultMax : j.maxAttempts()),
                     Formats.time(j.runAt()), Formats.time(j.createdAt()), Formats.time(j.finishedAt()), Formats.line(j.lastErrorStart(), 60));
         }
         t.print(out());
+        // On stderr: stdout stays the table alone, for scripts.
+        if (page.cutOff()) {
+            err().println("quarry: the search stopped after " + String.format(java.util.Locale.ROOT, "%,d", page.examined())
+                    + " jobs with " + Formats.count(page.jobs().size(), "matching job") + "; older matches may exist. Go on with: "
+                    + next(page.continueBefore()));
+        } else if (page.continueBefore() != null) {
+            err().println("quarry: next page: " + next(page.continueBefore()));
+        }
         return QuarryCli.OK;
+    }
+
+    /** The same command, one page on. */
+    private String next(long continueBefore) {
+        List<String> args = new ArrayList<>(List.of("quarry", "jobs"));
+        if (queue != null) args.addAll(List.of("--queue", Formats.line(queue, 80)));
+        if (status != null) args.addAll(List.of("--status", status.sql()));
+        if (type != null) args.addAll(List.of("--type", Formats.line(type, 80)));
+        if (limit != 50) args.addAll(List.of("--limit", Integer.toString(limit)));
+        args.addAll(List.of("--before", Long.toString(continueBefore)));
+        return String.join(" ", args);
     }
 }

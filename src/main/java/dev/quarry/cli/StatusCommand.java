@@ -1,6 +1,7 @@
 package dev.quarry.cli;
 
 import dev.quarry.client.ClusterStatus;
+import dev.quarry.client.Count;
 import dev.quarry.client.NodeStatus;
 import dev.quarry.client.QueueStatus;
 import dev.quarry.config.QueueConfig;
@@ -18,7 +19,9 @@ import picocli.CommandLine.Option;
                 "Nodes: each one's last check-in and whether it counts as alive (checked in within its interval plus 7.5 s). "
                         + "Queues: jobs by status, how long the oldest due job has waited, jobs done and dead in the last minute "
                         + "and hour, which node's drain holds the lease, and whether the queue is paused. Ages use the database's "
-                        + "clock. Queues with rows that this config does not list are flagged: no node with this config drains them."},
+                        + "clock. Queues with rows that this config does not list are flagged: no node with this config drains them.",
+                "Live jobs (ready, running) are counted exactly; finished jobs and recent throughput are counted up to 100,000 "
+                        + "per queue and status and shown as 100,000+ beyond (in --json: that number, named in the queue's 'capped' list)."},
         footer = {"", "Examples:", "  quarry status", "  quarry status --json | jq '.queues[] | select(.counts.dead > 0)'"})
 final class StatusCommand extends CliCommand {
     static final String NOT_SERVED = "not served by this config";
@@ -54,17 +57,32 @@ final class StatusCommand extends CliCommand {
             nodes.print(out());
         }
         out().println();
-        Table queues = new Table("QUEUE", "READY", "RUNNING", "DONE", "DEAD", "CANCELLED", "OLDEST DUE", "DONE 1M", "DONE 1H",
-                "DEAD 1M", "DEAD 1H", "LEASE", "PAUSED", "NOTE");
+        List<String> headers = new ArrayList<>(List.of("QUEUE"));
+        for (JobState st : JobState.values()) headers.add(st.sql().toUpperCase(java.util.Locale.ROOT));
+        headers.addAll(List.of("OLDEST DUE", "DONE 1M", "DONE 1H", "DEAD 1M", "DEAD 1H", "LEASE", "PAUSED", "NOTE"));
+        Table queues = new Table(headers.toArray(String[]::new));
+        boolean capped = false;
         for (QueueStatus q : s.queues()) {
-            Map<JobState, Long> c = q.counts();
-            queues.add(q.name(), c.get(JobState.READY), c.get(JobState.RUNNING), c.get(JobState.DONE), c.get(JobState.DEAD),
-                    c.get(JobState.CANCELLED), q.oldestDueMillis() == null ? "-" : Formats.age(q.oldestDueMillis()),
-                    q.doneLastMinute(), q.doneLastHour(), q.deadLastMinute(), q.deadLastHour(),
+            List<Object> row = new ArrayList<>(List.of(q.name()));
+            for (JobState st : JobState.values()) row.add(count(q.counts().get(st)));
+            row.addAll(java.util.Arrays.asList(q.oldestDueMillis() == null ? "-" : Formats.age(q.oldestDueMillis()),
+                    count(q.doneLastMinute()), count(q.doneLastHour()), count(q.deadLastMinute()), count(q.deadLastHour()),
                     q.leaseHolder() == null ? "-" : q.leaseHolder() + " (epoch " + q.leaseEpoch() + ")",
-                    q.paused() ? "yes" : "no", q.configured() ? "" : NOT_SERVED);
+                    q.paused() ? "yes" : "no", q.configured() ? "" : NOT_SERVED));
+            queues.add(row.toArray());
+            capped |= row.stream().anyMatch(c -> c instanceof String str && str.endsWith("+"));
         }
         queues.print(out());
+        if (capped) {
+            out().println();
+            out().println("N+: more than N; finished jobs and recent throughput are counted up to N per queue and status,"
+                    + " so status answers at once whatever the table holds");
+        }
+    }
+
+    /** "12", or "100,000+" for a count that stopped at its cap. */
+    static String count(Count c) {
+        return c.capped() ? String.format(java.util.Locale.ROOT, "%,d+", c.value()) : Long.toString(c.value());
     }
 
     /** The queues whose live lease the node holds: where the cluster's balancing has put its drains. */
@@ -95,13 +113,25 @@ final class StatusCommand extends CliCommand {
             m.put("name", q.name());
             m.put("configured", q.configured());
             Map<String, Object> counts = new LinkedHashMap<>();
-            for (JobState st : JobState.values()) counts.put(st.sql(), q.counts().get(st));
+            List<String> capped = new ArrayList<>();
+            for (JobState st : JobState.values()) {
+                Count c = q.counts().get(st);
+                counts.put(st.sql(), c.value());
+                if (c.capped()) capped.add(st.sql());
+            }
             m.put("counts", counts);
             m.put("oldest_due_age_ms", q.oldestDueMillis());
-            m.put("done_last_minute", q.doneLastMinute());
-            m.put("done_last_hour", q.doneLastHour());
-            m.put("dead_last_minute", q.deadLastMinute());
-            m.put("dead_last_hour", q.deadLastHour());
+            Map<String, Count> recent = new LinkedHashMap<>();
+            recent.put("done_last_minute", q.doneLastMinute());
+            recent.put("done_last_hour", q.doneLastHour());
+            recent.put("dead_last_minute", q.deadLastMinute());
+            recent.put("dead_last_hour", q.deadLastHour());
+            recent.forEach((k, c) -> {
+                m.put(k, c.value());
+                if (c.capped()) capped.add(k);
+            });
+            // The counts named here stopped at their cap: there are more than the number given.
+            m.put("capped", capped);
             Map<String, Object> lease = null;
             if (q.leaseHolder() != null) {
                 lease = new LinkedHashMap<>();

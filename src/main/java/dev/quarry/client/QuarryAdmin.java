@@ -1,5 +1,6 @@
 package dev.quarry.client;
 
+import dev.quarry.queue.JobQueue;
 import dev.quarry.queue.JobState;
 import dev.quarry.queue.Transactions;
 import java.sql.Connection;
@@ -10,7 +11,10 @@ import java.time.Duration;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +31,9 @@ import javax.sql.DataSource;
  * job that a drain claimed a moment ago is never changed under it. Row data travels as bound
  * parameters only; the one name put into SQL text is Quartz's table prefix, from config, checked
  * against a strict pattern.
+ *
+ * <p>The reads stay fast however many finished jobs retention keeps (README, "Scale"): each one is a
+ * range of an index with a bound on what it reads ({@link ReadLimits}), never a pass over the table.
  */
 public final class QuarryAdmin {
     /** Characters of last_error a listing carries. */
@@ -44,21 +51,89 @@ public final class QuarryAdmin {
     private static final String BACK_TO_READY = "status = 'ready', attempts = 0, run_at = NOW(6), started_at = NULL, finished_at = NULL,"
             + " claim_token = NULL, claimed_by = NULL, lease_epoch = NULL, cancel_requested = 0";
 
+    /** Which (queue, status) pairs have rows: a loose index scan ("Using index for group-by"), one index dive per pair. */
+    static final String QUEUE_STATES_SQL = "SELECT DISTINCT queue, status FROM quarry_jobs";
+    /** Exact count of one queue's jobs in one state; for a live state a short range of either index. */
+    static final String COUNT_SQL = "SELECT COUNT(*) FROM quarry_jobs WHERE queue = ? AND status = ?";
+    /** Counts at most the last parameter's entries of one (queue, status) index range: a cap, not a pass over millions. */
+    static final String COUNT_UP_TO_SQL = "SELECT COUNT(*) FROM (SELECT 1 FROM quarry_jobs WHERE queue = ? AND status = ? LIMIT ?) t";
+    /** The ready range of the claim index, checked for run_at on the index entries. */
+    static final String OLDEST_DUE_SQL = "SELECT TIMESTAMPDIFF(MICROSECOND, MIN(run_at), NOW(6)) DIV 1000 FROM quarry_jobs"
+            + " WHERE queue = ? AND status = 'ready' AND run_at <= NOW(6)";
+    /**
+     * Jobs of one queue that reached one status in the last hour, newest first down the finished
+     * index, at most the last parameter of them; the last minute's are the newest of those, so that
+     * count is exact unless the minute alone passes the cap.
+     */
+    static final String RECENT_SQL = "SELECT COUNT(*), COALESCE(SUM(finished_at >= NOW(6) - INTERVAL 1 MINUTE), 0) FROM"
+            + " (SELECT finished_at FROM quarry_jobs WHERE queue = ? AND status = ? AND finished_at >= NOW(6) - INTERVAL 1 HOUR"
+            + " ORDER BY finished_at DESC LIMIT ?) t";
+
+    private static final String LIST_SQL = "SELECT id, queue, type, status, priority, attempts, max_attempts, run_at, created_at,"
+            + " finished_at, LEFT(last_error, " + ERROR_START_CHARS + ") FROM quarry_jobs";
+    /** Both ends of the primary key: two index dives. */
+    static final String ID_RANGE_SQL = "SELECT MIN(id), MAX(id) FROM quarry_jobs";
+    /** Down the primary key inside an id window [second parameter, first parameter), filters checked on the rows. */
+    static final String LIST_BY_ID_SQL = LIST_SQL + " FORCE INDEX (PRIMARY) WHERE id < ? AND id >= ?";
+    private static final String AND_QUEUE = " AND queue = ?";
+    private static final String AND_TYPE = " AND type = ?";
+    private static final String BY_ID_ORDER = " ORDER BY id DESC LIMIT ?";
+    /**
+     * Keys of one (queue, status) range of the finished index, newest finish first, live jobs (no
+     * finish time) last by id; with OFFSET, where a budget of entries ends, read from the index alone.
+     */
+    static final String KEYS_BY_FINISH_SQL = "SELECT id, finished_at FROM quarry_jobs FORCE INDEX (quarry_jobs_finished)"
+            + " WHERE queue = ? AND status = ?";
+    /** After a live job's key: the rest of the NULL finish times, lower ids. */
+    private static final String AFTER_UNFINISHED = " AND finished_at IS NULL AND id < ?";
+    /** After a finished job's key: earlier finish times, the same one with lower ids, then every live job. One index range. */
+    private static final String AFTER_FINISHED = " AND (finished_at IS NULL OR finished_at < ? OR (finished_at = ? AND id < ?))";
+    /** Up to and including a finished job's key: the rest of the window a budget allows. */
+    private static final String UP_TO_FINISHED = " AND (finished_at > ? OR (finished_at = ? AND id >= ?))";
+    /** Up to and including a live job's key. */
+    private static final String UP_TO_UNFINISHED = " AND (finished_at IS NOT NULL OR id >= ?)";
+    private static final String KEYS_BY_FINISH_ORDER = " ORDER BY finished_at DESC, id DESC LIMIT ?";
+    /** Where a page that ended at a job goes on: that job's place in the finished index. */
+    static final String CURSOR_SQL = "SELECT finished_at FROM quarry_jobs WHERE id = ?";
+    /**
+     * How far the operator's reads may go, so that they answer in well under a second however many
+     * finished jobs retention keeps.
+     *
+     * @param countCap  finished jobs and recent throughput are counted up to this many per queue and status, then
+     *                  shown as at least that many (default 100,000)
+     * @param scanLimit {@link #jobs} reads at most about this many index entries or ids per call when a filter has no
+     *                  index (default 100,000)
+     */
+    public record ReadLimits(int countCap, int scanLimit) {
+        public static final ReadLimits DEFAULT = new ReadLimits(100_000, 100_000);
+
+        public ReadLimits {
+            if (countCap < 1 || scanLimit < 1) throw new IllegalArgumentException("read limits must be positive: " + countCap + ", " + scanLimit);
+        }
+    }
+
     private final Transactions tx;
     private final String schedulerName;
     private final String quartzTablePrefix;
+    private final ReadLimits limits;
 
     /**
      * @param schedulerName     Quartz's SCHED_NAME ({@code org.quartz.scheduler.instanceName}, default quarry)
      * @param quartzTablePrefix {@code org.quartz.jobStore.tablePrefix}, default {@code QRTZ_}
      */
     public QuarryAdmin(DataSource dataSource, String schedulerName, String quartzTablePrefix) {
+        this(dataSource, schedulerName, quartzTablePrefix, ReadLimits.DEFAULT);
+    }
+
+    /** As {@link #QuarryAdmin(DataSource, String, String)}, with other read limits (tests, the benchmark). */
+    public QuarryAdmin(DataSource dataSource, String schedulerName, String quartzTablePrefix, ReadLimits limits) {
         if (quartzTablePrefix == null || !TABLE_PREFIX.matcher(quartzTablePrefix).matches()) {
             throw new IllegalArgumentException("org.quartz.jobStore.tablePrefix '" + quartzTablePrefix + "' must be letters, digits and _");
         }
         this.tx = new Transactions(dataSource);
         this.schedulerName = schedulerName;
         this.quartzTablePrefix = quartzTablePrefix;
+        this.limits = limits;
     }
 
     /** The job with this id, every column. */
@@ -80,42 +155,219 @@ public final class QuarryAdmin {
     }
 
     /**
-     * Jobs newest first (by id), each filter applied when not null.
+     * One page of jobs, newest first, each filter applied when not null. Every plan reads a bounded
+     * number of index entries, however many finished jobs the table keeps:
      *
-     * @param limit at most this many (the CLI's default is 50)
+     * <ul>
+     *   <li>with a {@code status}, through the {@code quarry_jobs_finished} index, (queue, status)
+     *       range by range (every queue that has the status, unless {@code queue} names one), newest
+     *       {@code finished_at} first and then highest id: live jobs have no finish time, so for them
+     *       that is id order. Without a {@code type} it reads about {@code limit} entries per queue; a
+     *       type is checked on the rows, with at most {@link ReadLimits#scanLimit()} entries read in all;</li>
+     *   <li>without a status, down the primary key from {@code before}, through at most
+     *       {@link ReadLimits#scanLimit()} ids, {@code queue} and {@code type} checked on the rows.</li>
+     * </ul>
+     *
+     * When the scan limit ends a search before the page is full, the page says so and where to go on.
+     *
+     * @param before only jobs after this one in the listing's order (the {@code continueBefore} of the page
+     *               before); with a status it must name an existing job
+     * @param limit  at most this many (the CLI's default is 50)
+     * @throws IllegalArgumentException when {@code before} names no job but must
      */
-    public List<JobSummary> jobs(String queue, JobState status, String type, int limit) {
-        StringBuilder sql = new StringBuilder("SELECT id, queue, type, status, priority, attempts, max_attempts, run_at, created_at,"
-                + " finished_at, LEFT(last_error, " + ERROR_START_CHARS + ") FROM quarry_jobs WHERE 1 = 1");
-        List<Object> params = new ArrayList<>();
-        if (queue != null) {
-            sql.append(" AND queue = ?");
-            params.add(queue);
+    public JobPage jobs(String queue, JobState status, String type, Long before, int limit) {
+        if (limit < 1) throw new IllegalArgumentException("limit must be at least 1, not " + limit);
+        return tx.autoCommit("list jobs", c -> status == null ? jobsById(c, queue, type, before, limit)
+                : jobsByFinish(c, queue, status, type, before, limit));
+    }
+
+    private JobPage jobsById(Connection c, String queue, String type, Long before, int limit) throws SQLException {
+        long lowest;
+        long top;
+        try (PreparedStatement sel = c.prepareStatement(ID_RANGE_SQL); ResultSet rs = sel.executeQuery()) {
+            rs.next();
+            if (rs.getObject(1) == null) return new JobPage(List.of(), null, false, 0);
+            lowest = rs.getLong(1);
+            top = rs.getLong(2) + 1;
         }
-        if (status != null) {
-            sql.append(" AND status = ?");
-            params.add(status.sql());
-        }
-        if (type != null) {
-            sql.append(" AND type = ?");
-            params.add(type);
-        }
-        sql.append(" ORDER BY id DESC LIMIT ?");
-        params.add(limit);
-        return tx.autoCommit("list jobs", c -> {
-            try (PreparedStatement sel = c.prepareStatement(sql.toString())) {
-                for (int i = 0; i < params.size(); i++) sel.setObject(i + 1, params.get(i));
-                List<JobSummary> out = new ArrayList<>();
-                try (ResultSet rs = sel.executeQuery()) {
-                    while (rs.next()) {
-                        out.add(new JobSummary(rs.getLong(1), rs.getString(2), rs.getString(3), JobState.fromSql(rs.getString(4)),
-                                rs.getInt(5), rs.getInt(6), rs.getObject(7, Integer.class), time(rs, 8), time(rs, 9), time(rs, 10),
-                                rs.getString(11)));
-                    }
-                }
-                return out;
+        if (before != null) top = Math.min(top, before);
+        if (top <= lowest) return new JobPage(List.of(), null, false, 0);
+        // The window bounds the rows examined by ids, so it holds whatever the filters: a rare type costs no more than a common one.
+        long bottom = Math.max(lowest, top - limits.scanLimit());
+        StringBuilder sql = new StringBuilder(LIST_BY_ID_SQL);
+        if (queue != null) sql.append(AND_QUEUE);
+        if (type != null) sql.append(AND_TYPE);
+        sql.append(BY_ID_ORDER);
+        List<JobSummary> out = new ArrayList<>();
+        try (PreparedStatement sel = c.prepareStatement(sql.toString())) {
+            int p = 1;
+            sel.setLong(p++, top);
+            sel.setLong(p++, bottom);
+            if (queue != null) sel.setString(p++, queue);
+            if (type != null) sel.setString(p++, type);
+            sel.setInt(p, limit);
+            try (ResultSet rs = sel.executeQuery()) {
+                while (rs.next()) out.add(summary(rs));
             }
-        });
+        }
+        if (out.size() == limit) {
+            long last = out.get(out.size() - 1).id();
+            return new JobPage(out, last > lowest ? last : null, false, top - last);
+        }
+        return bottom > lowest ? new JobPage(out, bottom, true, top - bottom) : new JobPage(out, null, false, top - bottom);
+    }
+
+    private JobPage jobsByFinish(Connection c, String queue, JobState status, String type, Long before, int limit) throws SQLException {
+        Key after = null;
+        if (before != null) {
+            try (PreparedStatement sel = c.prepareStatement(CURSOR_SQL)) {
+                sel.setLong(1, before);
+                try (ResultSet rs = sel.executeQuery()) {
+                    if (!rs.next()) {
+                        throw new IllegalArgumentException("there is no job " + before + " (pruned or purged since?): with a status,"
+                                + " 'before' must name a job of the previous page; list again without it");
+                    }
+                    after = new Key(time(rs, 1), before);
+                }
+            }
+        }
+        List<String> queues = new ArrayList<>();
+        if (queue != null) {
+            queues.add(queue);
+        } else {
+            for (String[] qs : queueStates(c)) {
+                if (qs[1].equals(status.sql())) queues.add(qs[0]);
+            }
+        }
+        // The scan limit is shared: many queues each get a part, so the whole call stays bounded.
+        int budget = Math.max(1, limits.scanLimit() / Math.max(1, queues.size()));
+        List<Walk> walks = new ArrayList<>();
+        for (String q : queues) walks.add(walk(c, q, status, type, after, limit, budget));
+
+        // Of a walk the scan limit cut off, only what lies before its stop is known; the earliest stop bounds the page.
+        Key bound = null;
+        for (Walk w : walks) {
+            if (w.cutOff && (bound == null || LISTING_ORDER.compare(w.stop, bound) < 0)) bound = w.stop;
+        }
+        List<Keyed> all = new ArrayList<>();
+        long examined = 0;
+        boolean more = false;
+        for (Walk w : walks) {
+            examined += w.examined;
+            more |= !w.ended;
+            for (Keyed k : w.found) {
+                if (bound == null || LISTING_ORDER.compare(k.key, bound) <= 0) all.add(k);
+            }
+        }
+        all.sort((a, b) -> LISTING_ORDER.compare(a.key, b.key));
+        more |= all.size() > limit;
+        List<JobSummary> out = all.stream().limit(limit).map(Keyed::job).toList();
+        if (out.size() == limit) return new JobPage(out, more ? out.get(out.size() - 1).id() : null, false, examined);
+        if (bound != null) return new JobPage(out, bound.id, true, examined);
+        return new JobPage(out, null, false, examined);
+    }
+
+    /**
+     * One (queue, status) range of the finished index from {@code after} on, in listing order.
+     * Without a type the rows come straight off the index walk, {@code limit} of them. With a type,
+     * first the index alone finds where {@code budget} entries end (a covering read), then the walk
+     * reads rows up to there only, checking the type, and stops at {@code limit} matches.
+     */
+    private Walk walk(Connection c, String queue, JobState status, String type, Key after, int limit, int budget) throws SQLException {
+        Walk w = new Walk();
+        Key end = null;
+        if (type != null) {
+            try (PreparedStatement sel = c.prepareStatement(KEYS_BY_FINISH_SQL + after(after) + KEYS_BY_FINISH_ORDER + " OFFSET ?")) {
+                int p = bindRange(sel, 1, queue, status, after);
+                sel.setInt(p++, 1);
+                sel.setInt(p, budget - 1);
+                try (ResultSet rs = sel.executeQuery()) {
+                    if (rs.next()) end = new Key(time(rs, 2), rs.getLong(1));
+                }
+            }
+        }
+        String sql = LIST_SQL + " FORCE INDEX (quarry_jobs_finished) WHERE queue = ? AND status = ?" + after(after)
+                + (end == null ? "" : end.finishedAt == null ? UP_TO_UNFINISHED : UP_TO_FINISHED) + (type == null ? "" : AND_TYPE)
+                + KEYS_BY_FINISH_ORDER;
+        try (PreparedStatement sel = c.prepareStatement(sql)) {
+            int p = bindRange(sel, 1, queue, status, after);
+            if (end != null) {
+                if (end.finishedAt != null) {
+                    sel.setObject(p++, end.finishedAt);
+                    sel.setObject(p++, end.finishedAt);
+                }
+                sel.setLong(p++, end.id);
+            }
+            if (type != null) sel.setString(p++, type);
+            sel.setInt(p, limit);
+            try (ResultSet rs = sel.executeQuery()) {
+                while (rs.next()) {
+                    JobSummary j = summary(rs);
+                    w.found.add(new Keyed(new Key(j.finishedAt(), j.id()), j));
+                }
+            }
+        }
+        if (w.found.size() == limit) {
+            Keyed last = w.found.get(w.found.size() - 1);
+            w.stop = last.key;
+            w.examined = type == null ? limit : budget; // at most
+        } else if (end != null) {
+            w.stop = end;
+            w.cutOff = true;
+            w.examined = budget;
+        } else {
+            w.ended = true;
+            w.examined = type == null ? w.found.size() : budget;
+        }
+        return w;
+    }
+
+    private static String after(Key after) {
+        return after == null ? "" : after.finishedAt == null ? AFTER_UNFINISHED : AFTER_FINISHED;
+    }
+
+    /** Binds queue, status and the keyset after {@code after}; returns the next parameter's index. */
+    private static int bindRange(PreparedStatement sel, int p, String queue, JobState status, Key after) throws SQLException {
+        sel.setString(p++, queue);
+        sel.setString(p++, status.sql());
+        if (after != null) {
+            if (after.finishedAt != null) {
+                sel.setObject(p++, after.finishedAt);
+                sel.setObject(p++, after.finishedAt);
+            }
+            sel.setLong(p++, after.id);
+        }
+        return p;
+    }
+
+    private static JobSummary summary(ResultSet rs) throws SQLException {
+        return new JobSummary(rs.getLong(1), rs.getString(2), rs.getString(3), JobState.fromSql(rs.getString(4)),
+                rs.getInt(5), rs.getInt(6), rs.getObject(7, Integer.class), time(rs, 8), time(rs, 9), time(rs, 10),
+                rs.getString(11));
+    }
+
+    /** A place in the finished index's order: finish time (null for live jobs), then id. */
+    private record Key(LocalDateTime finishedAt, long id) {
+    }
+
+    private record Keyed(Key key, JobSummary job) {
+    }
+
+    /** Newest finish time first, live jobs (no finish time) after every finished one, then highest id: a backward walk of the index. */
+    private static final Comparator<Key> LISTING_ORDER = Comparator
+            .comparing(Key::finishedAt, Comparator.nullsLast(Comparator.<LocalDateTime>reverseOrder()))
+            .thenComparing(Comparator.comparingLong(Key::id).reversed());
+
+    /** How far one (queue, status) walk got. */
+    private static final class Walk {
+        final List<Keyed> found = new ArrayList<>();
+        long examined;
+        /** The last key the walk covered; what follows it is unknown. */
+        Key stop;
+        /** The range has no more entries. */
+        boolean ended;
+        /** The budget ran out before the page was full. */
+        boolean cutOff;
     }
 
     /**
@@ -238,22 +490,13 @@ public final class QuarryAdmin {
         for (JobState s : statuses) {
             if (!s.finished()) throw new IllegalArgumentException("purge deletes finished jobs only, not " + s.sql() + " ones");
         }
-        long micros = olderThan.toNanos() / 1000;
         List<String> queues = queue != null ? List.of(queue) : queues();
+        JobQueue jobs = new JobQueue(tx);
         long deleted = 0;
         for (String q : queues) {
             for (JobState s : statuses) {
-                // Queue and status first, as the quarry_jobs_finished index has them: each chunk is a range read, not a scan.
                 for (int n = PURGE_CHUNK; n == PURGE_CHUNK; ) {
-                    n = tx.autoCommit("purge " + s.sql() + " jobs of queue " + q, c -> {
-                        try (PreparedStatement del = c.prepareStatement("DELETE FROM quarry_jobs WHERE queue = ? AND status = ?"
-                                + " AND finished_at < NOW(6) - INTERVAL ? MICROSECOND LIMIT " + PURGE_CHUNK)) {
-                            del.setString(1, q);
-                            del.setString(2, s.sql());
-                            del.setLong(3, micros);
-                            return del.executeUpdate();
-                        }
-                    });
+                    n = jobs.prune(q, s, olderThan, PURGE_CHUNK);
                     deleted += n;
                 }
             }
@@ -261,16 +504,22 @@ public final class QuarryAdmin {
         return deleted;
     }
 
-    /** Every queue that has rows. */
+    /** Every queue that has rows, by name. */
     private List<String> queues() {
         return tx.autoCommit("list queues", c -> {
-            List<String> out = new ArrayList<>();
-            try (PreparedStatement sel = c.prepareStatement("SELECT DISTINCT queue FROM quarry_jobs ORDER BY queue");
-                 ResultSet rs = sel.executeQuery()) {
-                while (rs.next()) out.add(rs.getString(1));
-            }
-            return out;
+            Set<String> out = new TreeSet<>();
+            for (String[] qs : queueStates(c)) out.add(qs[0]);
+            return List.copyOf(out);
         });
+    }
+
+    /** Every (queue, status) pair that has rows. */
+    private static List<String[]> queueStates(Connection c) throws SQLException {
+        List<String[]> out = new ArrayList<>();
+        try (PreparedStatement sel = c.prepareStatement(QUEUE_STATES_SQL); ResultSet rs = sel.executeQuery()) {
+            while (rs.next()) out.add(new String[] {rs.getString(1), rs.getString(2)});
+        }
+        return out;
     }
 
     /**
@@ -328,28 +577,37 @@ public final class QuarryAdmin {
             Map<String, QueueBuilder> queues = new LinkedHashMap<>();
             for (String q : configuredQueues) queues.put(q, new QueueBuilder(q, true));
             Set<String> others = new TreeSet<>();
-            try (PreparedStatement sel = c.prepareStatement("SELECT queue, status, COUNT(*) FROM quarry_jobs GROUP BY queue, status");
-                 ResultSet rs = sel.executeQuery()) {
-                while (rs.next()) {
-                    queue(queues, others, rs.getString(1)).counts.put(JobState.fromSql(rs.getString(2)), rs.getLong(3));
+            // Which queues have which states: a loose index scan, one dive per pair, not a pass over the rows.
+            Map<String, Set<JobState>> present = new LinkedHashMap<>();
+            for (String[] qs : queueStates(c)) {
+                queue(queues, others, qs[0]);
+                present.computeIfAbsent(qs[0], k -> EnumSet.noneOf(JobState.class)).add(JobState.fromSql(qs[1]));
+            }
+            int cap = limits.countCap();
+            for (Map.Entry<String, Set<JobState>> e : present.entrySet()) {
+                QueueBuilder q = queues.get(e.getKey());
+                for (JobState st : e.getValue()) {
+                    // Live states are what an operator acts on, and the claim index holds only them in these ranges:
+                    // exact. Finished ones are what retention keeps by the million: counted up to the cap.
+                    q.counts.put(st, st.finished() ? countUpTo(c, q.name, st, cap) : Count.exact(count(c, q.name, st)));
                 }
-            }
-            try (PreparedStatement sel = c.prepareStatement("SELECT queue, TIMESTAMPDIFF(MICROSECOND, MIN(run_at), NOW(6)) DIV 1000"
-                    + " FROM quarry_jobs WHERE status = 'ready' AND run_at <= NOW(6) GROUP BY queue");
-                 ResultSet rs = sel.executeQuery()) {
-                while (rs.next()) queue(queues, others, rs.getString(1)).oldestDue = rs.getLong(2);
-            }
-            try (PreparedStatement sel = c.prepareStatement("SELECT queue,"
-                    + " SUM(status = 'done' AND finished_at >= NOW(6) - INTERVAL 1 MINUTE), SUM(status = 'done'),"
-                    + " SUM(status = 'dead' AND finished_at >= NOW(6) - INTERVAL 1 MINUTE), SUM(status = 'dead')"
-                    + " FROM quarry_jobs WHERE status IN ('done', 'dead') AND finished_at >= NOW(6) - INTERVAL 1 HOUR GROUP BY queue");
-                 ResultSet rs = sel.executeQuery()) {
-                while (rs.next()) {
-                    QueueBuilder q = queue(queues, others, rs.getString(1));
-                    q.doneMinute = rs.getLong(2);
-                    q.doneHour = rs.getLong(3);
-                    q.deadMinute = rs.getLong(4);
-                    q.deadHour = rs.getLong(5);
+                if (e.getValue().contains(JobState.READY)) {
+                    try (PreparedStatement sel = c.prepareStatement(OLDEST_DUE_SQL)) {
+                        sel.setString(1, q.name);
+                        try (ResultSet rs = sel.executeQuery()) {
+                            if (rs.next()) q.oldestDue = rs.getObject(1, Long.class);
+                        }
+                    }
+                }
+                if (e.getValue().contains(JobState.DONE)) {
+                    Count[] recent = recent(c, q.name, JobState.DONE, cap);
+                    q.doneMinute = recent[0];
+                    q.doneHour = recent[1];
+                }
+                if (e.getValue().contains(JobState.DEAD)) {
+                    Count[] recent = recent(c, q.name, JobState.DEAD, cap);
+                    q.deadMinute = recent[0];
+                    q.deadHour = recent[1];
                 }
             }
             try (PreparedStatement sel = c.prepareStatement("SELECT queue, holder, epoch, TIMESTAMPDIFF(MICROSECOND, NOW(6), expires_at) DIV 1000,"
@@ -378,6 +636,42 @@ public final class QuarryAdmin {
         });
     }
 
+    private static long count(Connection c, String queue, JobState status) throws SQLException {
+        try (PreparedStatement sel = c.prepareStatement(COUNT_SQL)) {
+            sel.setString(1, queue);
+            sel.setString(2, status.sql());
+            try (ResultSet rs = sel.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    private static Count countUpTo(Connection c, String queue, JobState status, int cap) throws SQLException {
+        try (PreparedStatement sel = c.prepareStatement(COUNT_UP_TO_SQL)) {
+            sel.setString(1, queue);
+            sel.setString(2, status.sql());
+            sel.setInt(3, cap + 1);
+            try (ResultSet rs = sel.executeQuery()) {
+                rs.next();
+                return Count.upTo(rs.getLong(1), cap);
+            }
+        }
+    }
+
+    /** Jobs of the queue that reached {@code status} in the last minute and in the last hour, each up to the cap. */
+    private static Count[] recent(Connection c, String queue, JobState status, int cap) throws SQLException {
+        try (PreparedStatement sel = c.prepareStatement(RECENT_SQL)) {
+            sel.setString(1, queue);
+            sel.setString(2, status.sql());
+            sel.setInt(3, cap + 1);
+            try (ResultSet rs = sel.executeQuery()) {
+                rs.next();
+                return new Count[] {Count.upTo(rs.getLong(2), cap), Count.upTo(rs.getLong(1), cap)};
+            }
+        }
+    }
+
     /** The Quarry schema version the database holds (0 when none is recorded). */
     public int schemaVersion() {
         return tx.autoCommit("read the schema version", c -> {
@@ -400,9 +694,9 @@ public final class QuarryAdmin {
     private static final class QueueBuilder {
         final String name;
         final boolean configured;
-        final Map<JobState, Long> counts = new EnumMap<>(JobState.class);
+        final Map<JobState, Count> counts = new EnumMap<>(JobState.class);
         Long oldestDue;
-        long doneMinute, doneHour, deadMinute, deadHour;
+        Count doneMinute = Count.ZERO, doneHour = Count.ZERO, deadMinute = Count.ZERO, deadHour = Count.ZERO;
         String holder;
         long epoch;
         Long expiresIn;
@@ -411,7 +705,7 @@ public final class QuarryAdmin {
         QueueBuilder(String name, boolean configured) {
             this.name = name;
             this.configured = configured;
-            for (JobState s : JobState.values()) counts.put(s, 0L);
+            for (JobState s : JobState.values()) counts.put(s, Count.ZERO);
         }
 
         QueueStatus build() {

@@ -5,17 +5,19 @@ import java.util.Map;
 
 /**
  * One queue's state, as {@code quarry status} shows it. All ages are by the database's clock.
+ * Counts of live states (ready, running) are exact; counts of finished states and of recent
+ * throughput stop at {@link QuarryAdmin.ReadLimits#countCap()} and say so ({@link Count#capped()}).
  *
  * @param configured           whether the reading config's {@code queues} lists it; a queue with rows that
  *                             no config serves never drains
- * @param counts               rows by status, every status present (0 when none)
+ * @param counts               rows by status, every status present ({@link Count#ZERO} when none)
  * @param oldestDueMillis      how long the oldest ready, due job has waited past its run_at; null when none
  * @param leaseHolder          the node whose drain holds the queue's lease now; null when the lease is free
  * @param leaseEpoch           the lease's epoch (0 when the queue never had a drain)
  * @param leaseExpiresInMillis time left on a held lease; null when free
  * @param paused               whether {@code quarry pause} stopped its claims
  */
-public record QueueStatus(String name, boolean configured, Map<JobState, Long> counts, Long oldestDueMillis,
-                          long doneLastMinute, long doneLastHour, long deadLastMinute, long deadLastHour,
+public record QueueStatus(String name, boolean configured, Map<JobState, Count> counts, Long oldestDueMillis,
+                          Count doneLastMinute, Count doneLastHour, Count deadLastMinute, Count deadLastHour,
                           String leaseHolder, long leaseEpoch, Long leaseExpiresInMillis, boolean paused) {
 }

@@ -21,8 +21,6 @@ public final class QueueRuntime {
     final RetryPolicy retry;
     final WorkerPool workers;
     final Rebalancing rebalancing;
-    /** nanoTime of the last prune of this queue by this node; 0 before the first. */
-    volatile long lastPruneNanos;
 
     public QueueRuntime(String node, QueueConfig queue, QuarryConfig config, JobQueue jobs, LeaseStore leases,
                         HandlerRegistry handlers, WorkerPool workers, Rebalancing rebalancing) {

@@ -40,20 +40,37 @@ import org.slf4j.LoggerFactory;
  */
 public final class Node {
     private static final Logger log = LoggerFactory.getLogger(Node.class);
+    /**
+     * How long {@link #stop} waits for Quartz beyond the shutdown grace: enough for a drain to
+     * interrupt its stragglers (up to 5 s), record their outcomes and release its lease. Past it the
+     * database is most likely unreachable, and Quartz would wait for ever: a worker that cannot record
+     * a job's completion retries it until the job store shuts down, and {@code shutdown(true)} shuts
+     * the job store down only after its workers have finished.
+     */
+    static final Duration STOP_MARGIN = Duration.ofSeconds(6);
+    static final String DB_FAILURE_RETRY_KEY = "org.quartz.scheduler.dbFailureRetryInterval";
+    static final long DB_FAILURE_RETRY_MILLIS = 1000;
+    /** How long a stop that gave up on Quartz waits for the pool to close before it goes on. */
+    private static final Duration POOL_CLOSE_WAIT = Duration.ofSeconds(1);
 
     private final QuarryConfig config;
     private final HikariDataSource pool;
     private final Scheduler scheduler;
     private final Map<String, QueueRuntime> runtimes;
+    private final BalancingThreadPool threads;
+    private final Pruner pruner;
     private final String name;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean stopping;
 
-    private Node(QuarryConfig config, HikariDataSource pool, Scheduler scheduler, Map<String, QueueRuntime> runtimes, String name) {
+    private Node(QuarryConfig config, HikariDataSource pool, Scheduler scheduler, Map<String, QueueRuntime> runtimes,
+                 BalancingThreadPool threads, Pruner pruner, String name) {
         this.config = config;
         this.pool = pool;
         this.scheduler = scheduler;
         this.runtimes = runtimes;
+        this.threads = threads;
+        this.pruner = pruner;
         this.name = name;
     }
 
@@ -69,7 +86,7 @@ public final class Node {
             if (!problems.isEmpty()) throw new QuarryException(problems.get(0));
 
             DBConnectionManager.getInstance().addConnectionProvider(SharedPoolProvider.NAME, new SharedPoolProvider(pool));
-            scheduler = new StdSchedulerFactory(NodeIdentity.apply(config.quartz(), System.getenv("QUARRY_NODE_NAME"))).getScheduler();
+            scheduler = new StdSchedulerFactory(quartzProperties(config)).getScheduler();
             String node = scheduler.getSchedulerInstanceId();
             Transactions tx = new Transactions(pool);
             JobQueue jobs = new JobQueue(tx);
@@ -82,7 +99,10 @@ public final class Node {
             scheduler.setJobFactory(new QuarryJobFactory(Map.copyOf(runtimes)));
             for (QueueConfig q : config.queues()) register(scheduler, q);
             scheduler.start();
-            Node n = new Node(config, pool, scheduler, runtimes, node);
+            Pruner pruner = new Pruner(jobs, List.copyOf(runtimes.keySet()), config.retention(), config.pruneInterval());
+            pruner.start();
+            Node n = new Node(config, pool, scheduler, runtimes,
+                    BalancingThreadPool.of(scheduler.getSchedulerName(), scheduler.getSchedulerInstanceId()), pruner, node);
             log.info("node {} started: queues {}, scheduler {} (clustered, check-in every {} ms)", node,
                     String.join(", ", runtimes.keySet()), scheduler.getSchedulerName(),
                     config.quartz().getProperty("org.quartz.jobStore.clusterCheckinInterval"));
@@ -110,6 +130,20 @@ public final class Node {
             }
             throw new QuarryException("cannot start the Quartz scheduler: " + cause, e);
         }
+    }
+
+    /**
+     * Quartz's properties for this node: its instance id, and a retry interval after database
+     * failures of {@value #DB_FAILURE_RETRY_MILLIS} ms unless quartz.properties sets one. Quartz's
+     * default is 15 s, and it is what a queue waits after the database comes back: a worker that
+     * could not record a drain's completion retries it only that often, and the queue's trigger stays
+     * blocked until it has; a scheduler thread that failed to acquire triggers waits as long before
+     * it tries again. Each retry is one short transaction, so a second is cheap.
+     */
+    static java.util.Properties quartzProperties(QuarryConfig config) {
+        java.util.Properties p = NodeIdentity.apply(config.quartz(), System.getenv("QUARRY_NODE_NAME"));
+        p.putIfAbsent(DB_FAILURE_RETRY_KEY, Long.toString(DB_FAILURE_RETRY_MILLIS));
+        return p;
     }
 
     /**
@@ -185,7 +219,10 @@ public final class Node {
 
     /**
      * Stops gracefully: Quartz stops firing, running drains stop claiming and give their jobs the
-     * shutdown grace, then the rest are interrupted and given back; then the pool closes.
+     * shutdown grace, then the rest are interrupted and given back; then the pool closes. Returns
+     * within the shutdown grace plus {@link #STOP_MARGIN} (and a second) even when the database is
+     * unreachable: what Quartz has not finished by then is left behind, its jobs still running in
+     * the table until a peer's drain rescues them.
      */
     public void stop() {
         synchronized (this) {
@@ -196,16 +233,64 @@ public final class Node {
             stopping = true;
         }
         log.info("node {} stopping: no new claims, running jobs get {} s", name, config.shutdownGrace().toSeconds());
-        try {
-            scheduler.shutdown(true);
-        } catch (SchedulerException e) {
-            log.error("Quartz shutdown failed: {}", e.getMessage());
+        long t0 = System.nanoTime();
+        Thread quartz = new Thread(() -> {
+            try {
+                scheduler.shutdown(true);
+            } catch (SchedulerException e) {
+                log.error("Quartz shutdown failed: {}", e.getMessage());
+            }
+        }, "quarry-quartz-shutdown");
+        quartz.setDaemon(true);
+        quartz.start();
+        pruner.stop();
+        Duration wait = config.shutdownGrace().plus(STOP_MARGIN);
+        boolean finished = join(quartz, t0 + wait.toNanos());
+        if (finished) {
+            forgetCheckIn();
+        } else {
+            log.warn("node {} stops without Quartz: {} s after the stop began it is still busy ({}), most likely because the database"
+                            + " is unreachable; their jobs stay running in the table until a peer's drain rescues them", name,
+                    wait.toSeconds(), stillRunning());
         }
-        forgetCheckIn();
         runtimes.values().forEach(rt -> rt.workers().close());
-        pool.close();
+        if (finished) {
+            pool.close();
+        } else {
+            // Closing waits for the pool's connection maker, which may be blocked on the same unreachable database.
+            Thread close = new Thread(pool::close, "quarry-pool-close");
+            close.setDaemon(true);
+            close.start();
+            join(close, System.nanoTime() + POOL_CLOSE_WAIT.toNanos());
+        }
+        // bin/stop quotes the lines that end in "stopped": keep this one's end as it is.
         log.info("node {} stopped", name);
         stopped.countDown();
+    }
+
+    /** What a stop that gave up on Quartz leaves behind, for its log line. */
+    private String stillRunning() {
+        List<String> drains = new java.util.ArrayList<>();
+        try {
+            for (org.quartz.JobExecutionContext c : scheduler.getCurrentlyExecutingJobs()) drains.add(c.getJobDetail().getKey().getName());
+        } catch (SchedulerException | RuntimeException e) {
+            // the list is for the log line only
+        }
+        int busy = threads == null ? -1 : threads.running();
+        return (drains.isEmpty() ? "no drain running" : "drains of queues " + String.join(", ", drains) + " still running")
+                + (busy < 0 ? "" : ", " + busy + " Quartz worker threads busy (a worker that cannot record a completion retries it every "
+                + config.quartz().getProperty(DB_FAILURE_RETRY_KEY, Long.toString(DB_FAILURE_RETRY_MILLIS)).trim() + " ms)");
+    }
+
+    /** Waits for {@code t} until {@code deadlineNanos}; true when it ended. */
+    private static boolean join(Thread t, long deadlineNanos) {
+        try {
+            long left = deadlineNanos - System.nanoTime();
+            if (left > 0) t.join(Math.max(1, left / 1_000_000));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return !t.isAlive();
     }
 
     /**

@@ -249,12 +249,23 @@ public final class JobQueue {
         });
     }
 
-    /** Deletes up to {@code limit} rows of one finished status older than {@code age}; returns how many. */
+    /**
+     * The one statement that deletes expired jobs, for the node's Pruner and {@code quarry purge}.
+     * Queue and status first, as the quarry_jobs_finished index has them, then finished_at: each
+     * chunk is the oldest end of one index range, not a scan. Parameters: queue, status, age in
+     * microseconds, chunk size.
+     */
+    static final String PRUNE_SQL = "DELETE FROM quarry_jobs WHERE queue = ? AND status = ?"
+            + " AND finished_at < NOW(6) - INTERVAL ? MICROSECOND LIMIT ?";
+
+    /**
+     * Deletes up to {@code limit} rows of one finished status that finished more than {@code age}
+     * ago by the database's clock, in a transaction of their own; returns how many.
+     */
     public int prune(String queue, JobState status, Duration age, int limit) {
         if (!status.finished()) throw new IllegalArgumentException("only finished rows are pruned, not " + status);
         return tx.autoCommit("prune " + status.sql() + " jobs of queue " + queue, c -> {
-            try (PreparedStatement del = c.prepareStatement(
-                    "DELETE FROM quarry_jobs WHERE queue = ? AND status = ? AND finished_at < NOW(6) - INTERVAL ? MICROSECOND LIMIT ?")) {
+            try (PreparedStatement del = c.prepareStatement(PRUNE_SQL)) {
                 del.setString(1, queue);
                 del.setString(2, status.sql());
                 del.setLong(3, age.toNanos() / 1000);

@@ -63,6 +63,41 @@ class JobsAndShowCommandTest {
     }
 
     @Test
+    void a_full_page_names_the_next_and_before_goes_on_from_there() {
+        Cli.Result first = Cli.run(db, "", "jobs", "--limit", "2");
+        List<Long> page1 = ids(first);
+        assertThat(page1).hasSize(2);
+        java.util.regex.Matcher next = java.util.regex.Pattern.compile("next page: quarry jobs --limit 2 --before (\\d+)").matcher(first.err());
+        assertThat(next.find()).as(first.err()).isTrue();
+        assertThat(Long.parseLong(next.group(1))).isEqualTo(page1.get(1));
+
+        Cli.Result second = Cli.run(db, "", "jobs", "--limit", "2", "--before", next.group(1));
+        List<Long> page2 = ids(second);
+        assertThat(page2).hasSize(2).allMatch(id -> id < page1.get(1));
+        assertThat(second.err()).as("the oldest job was listed: no next page").doesNotContain("next page");
+    }
+
+    @Test
+    void with_a_status_the_most_recently_finished_come_first() {
+        long laterId = db.insert("INSERT INTO quarry_jobs (queue, type, status, finished_at) VALUES ('mail', 'welcome', 'dead', NOW(6) - INTERVAL 1 DAY)");
+        // deadMail (a lower id) finished just now: it comes first
+        assertThat(ids(Cli.run(db, "", "jobs", "--status", "dead"))).containsExactly(deadMail, laterId);
+    }
+
+    @Test
+    void a_rare_type_among_more_jobs_than_the_scan_limit_stops_the_search_and_says_how_to_go_on() {
+        db.exec("INSERT INTO quarry_jobs (queue, type, status, finished_at) SELECT 'bulk', 'bulk', 'done', NOW(6) FROM seq_1_to_100010");
+        Cli.Result cut = Cli.run(db, "", "jobs", "--type", "report");
+        assertThat(cut.exit()).as(cut.toString()).isEqualTo(QuarryCli.NOT_FOUND);
+        java.util.regex.Matcher goOn = java.util.regex.Pattern.compile("no jobs match among the 100,000 examined; .* Go on with: quarry jobs --type report --before (\\d+)")
+                .matcher(cut.err());
+        assertThat(goOn.find()).as(cut.err()).isTrue();
+        Cli.Result found = Cli.run(db, "", "jobs", "--type", "report", "--before", goOn.group(1));
+        assertThat(ids(found)).hasSize(1);
+        assertThat(found.out()).contains("report");
+    }
+
+    @Test
     void show_prints_every_column_including_the_last_error() {
         Cli.Result r = Cli.run(db, "", "show", String.valueOf(deadMail));
         assertThat(r.exit()).as(r.toString()).isZero();

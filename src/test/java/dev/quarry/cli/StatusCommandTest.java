@@ -124,6 +124,27 @@ class StatusCommandTest {
         assertThat(r.out()).contains("no nodes have checked in under scheduler name 'quarry'");
     }
 
+    @Test
+    void finished_counts_past_the_cap_show_as_at_least_the_cap_and_json_names_them() {
+        db.exec("INSERT INTO quarry_jobs (queue, type, status, attempts, finished_at) SELECT 'video', 'noop', 'done', 1,"
+                + " NOW(6) - INTERVAL 2 HOUR FROM seq_1_to_100001");
+        Cli.Result r = Cli.run(Cli.config(db, "default,video"), db.dataSource(), "", "status");
+        assertThat(r.exit()).as(r.toString()).isZero();
+        List<String> lines = r.out().lines().toList();
+        String header = line(lines, "QUEUE");
+        assertThat(cell(header, line(lines, "video "), "DONE")).isEqualTo("100,000+");
+        assertThat(cell(header, line(lines, "default "), "DONE")).isEqualTo("3");
+        assertThat(r.out()).contains("N+: more than N");
+
+        Cli.Result json = Cli.run(Cli.config(db, "default,video"), db.dataSource(), "", "status", "--json");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> doc = (Map<String, Object>) JsonReader.parse(json.out());
+        List<Map<String, Object>> queues = list(doc.get("queues"));
+        assertThat(queues.get(1)).containsEntry("name", "video").containsEntry("capped", List.of("done"));
+        assertThat(((Map<?, ?>) queues.get(1).get("counts")).get("done")).isEqualTo(100_000L);
+        assertThat(queues.get(0)).containsEntry("capped", List.of());
+    }
+
     private static String line(List<String> lines, String start) {
         return lines.stream().filter(l -> l.startsWith(start)).findFirst()
                 .orElseThrow(() -> new AssertionError("no line starting with '" + start + "' in:\n" + String.join("\n", lines)));
