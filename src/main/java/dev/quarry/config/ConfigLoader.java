@@ -217,7 +217,7 @@ public final class ConfigLoader {
         if (!idle.matches("\\d{4,9}")) {
             throw new ConfigException(fileName + ": org.quartz.scheduler.idleWaitTime=" + idle + " is not a whole number of milliseconds, at least 1000");
         }
-        // Each running drain holds a Quartz thread for its whole budget: one per queue, plus one spare.
+        // Each running drain holds a Quartz thread for as long as it runs: one per queue, plus one spare.
         String threads = p.getProperty("org.quartz.threadPool.threadCount");
         if (threads == null) {
             p.put("org.quartz.threadPool.threadCount", String.valueOf(queueCount + 1));

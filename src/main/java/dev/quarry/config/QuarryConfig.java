@@ -68,7 +68,7 @@ public record QuarryConfig(
         for (QueueConfig q : queues) {
             s.append("queue ").append(q.name()).append(": workers=").append(q.workers())
                     .append(", cron=").append(q.cron()).append(", batch-size=").append(q.batchSize())
-                    .append(", budget=").append(q.budget().map(Durations::format).orElse("until next fire")).append('\n');
+                    .append(", budget=").append(q.budget().map(Durations::format).orElse("none")).append('\n');
         }
         handlers.values().forEach(h -> s.append("handler ").append(h.type()).append(": ").append(h.kind().key())
                 .append(' ').append(h.target()).append(", timeout=").append(Durations.format(h.timeout())).append('\n'));

@@ -9,9 +9,10 @@ import java.util.Optional;
  * @param name      the value producers put in {@code quarry_jobs.queue}
  * @param workers   handler threads for this queue on this node (default 8)
  * @param cron      Quartz cron expression of the drain (default every minute: {@code 0 * * * * ?})
- * @param batchSize most jobs claimed in one statement, and held claimed but not yet started; fewer are held
- *                  when jobs are slow (default 500)
- * @param budget    how long one drain claims before it hands over; empty: until the next scheduled fire
+ * @param batchSize most jobs claimed in one statement (default 500); a drain claims only for free workers, so
+ *                  never more than {@code workers} at a time
+ * @param budget    when set, how long one drain claims before it hands its queue over; empty (the default): a drain
+ *                  lives until shutdown, a lost lease or a hand-over to a less busy node
  */
 public record QueueConfig(String name, int workers, String cron, int batchSize, Optional<Duration> budget) {
     public static final int DEFAULT_WORKERS = 8;
