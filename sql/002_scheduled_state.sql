@@ -1,0 +1,31 @@
+-- Quarry tables, version 2: jobs that are not yet due wait in a state of their own,
+-- 'scheduled', so a claim never reads past them. Run it on a version-1 database after
+-- 001_quarry_tables.sql (a fresh install runs both, in order); see sql/README.md.
+--
+-- Stop every Quarry node first: a version-1 node never promotes a scheduled job. Producers
+-- may keep inserting; their INSERTs wait while quarry_jobs is rebuilt (the generated column
+-- changes, so MariaDB copies the table). The script can be run again: every step is a no-op
+-- the second time.
+
+-- status: 'scheduled' joins the ENUM at the end, so the stored values of existing rows stay as
+-- they are. Its DEFAULT is an expression of run_at, evaluated per row at INSERT: a producer
+-- that sets a future run_at and leaves status alone inserts a scheduled job, without a trigger
+-- (a trigger needs the TRIGGER privilege and, with binary logging, SUPER or
+-- log_bin_trust_function_creators). A node promotes a scheduled job to ready once it is due.
+--
+-- active_unique_key: a scheduled job holds its unique key, as a ready or running one does.
+--
+-- quarry_jobs_due serves the promotion (status = 'scheduled' AND run_at <= now: the jobs
+-- coming due) and finds ready rows with a future run_at (status = 'ready' AND run_at > now),
+-- which a node moves to scheduled; each is an index range as short as the rows it changes.
+ALTER TABLE quarry_jobs
+  MODIFY status ENUM('ready','running','done','dead','cancelled','scheduled') NOT NULL
+    DEFAULT (IF(run_at > NOW(6), 'scheduled', 'ready')),
+  MODIFY active_unique_key VARCHAR(255) AS (IF(status IN ('scheduled','ready','running'), unique_key, NULL)) PERSISTENT,
+  ADD KEY IF NOT EXISTS quarry_jobs_due (queue, status, run_at);
+
+-- Jobs already waiting for a future run_at (delayed jobs, retries in backoff) leave the claim's
+-- range now. Their unique keys stay held: scheduled is as active as ready.
+UPDATE quarry_jobs SET status = 'scheduled' WHERE status = 'ready' AND run_at > NOW(6);
+
+INSERT IGNORE INTO quarry_schema_version (version) VALUES (2);
