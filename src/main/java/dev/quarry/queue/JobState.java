@@ -7,17 +7,22 @@ import java.util.Locale;
  * (each one UPDATE in {@link JobQueue} that checks the current state and the claim token):
  *
  * <pre>
- *            claim                 handler done
- *   ready ───────────▶ running ───────────────▶ done
- *     ▲                  │ │ handler failed, attempts left: ready, run_at = now + backoff
- *     └──────────────────┘ │ snooze / shutdown release / orphan rescue: ready
- *                          ├─ permanent failure, attempts exhausted, bad row ▶ dead
- *                          └─ operator's cancel request: handler interrupted ▶ cancelled
- *   ready ──cancel──▶ cancelled
+ *   scheduled ──due (promoted by the claim)──▶ ready
+ *     ▲  ▲                                       │ claim             handler done
+ *     │  │                                       ▼
+ *     │  └─ failed, attempts left (backoff) ── running ───────────────────────▶ done
+ *     └──── asked to run later ─────────────────┘ │ │ shutdown release / orphan rescue: ready
+ *                                                 │ ├─ permanent failure, attempts exhausted, bad row ▶ dead
+ *                                                 │ └─ operator's cancel request: handler interrupted ▶ cancelled
+ *   scheduled, ready ──cancel──▶ cancelled
  * </pre>
+ *
+ * <p>A job not yet due is {@link #SCHEDULED}: it waits outside the claim's index range, so a claim
+ * costs what it claims however many jobs wait for a later run_at. An INSERT with a future run_at
+ * gets that state from the column's default.
  */
 public enum JobState {
-    READY, RUNNING, DONE, DEAD, CANCELLED;
+    SCHEDULED, READY, RUNNING, DONE, DEAD, CANCELLED;
 
     /** The value stored in the database. */
     public String sql() {
