@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
 @Command(name = "status",
         description = {"Show the cluster's nodes and queues.",
                 "Nodes: each one's last check-in and whether it counts as alive (checked in within its interval plus 7.5 s). "
-                        + "Queues: jobs by status, how long the oldest due job has waited, jobs done and dead in the last minute "
+                        + "Queues: jobs by status (scheduled ones wait for a later run_at), how long the oldest due job has waited, jobs done and dead in the last minute "
                         + "and hour, which node's drain holds the lease, and whether the queue is paused. Ages use the database's "
                         + "clock. Queues with rows that this config does not list are flagged: no node with this config drains them."},
         footer = {"", "Examples:", "  quarry status", "  quarry status --json | jq '.queues[] | select(.counts.dead > 0)'"})
@@ -54,11 +54,11 @@ final class StatusCommand extends CliCommand {
             nodes.print(out());
         }
         out().println();
-        Table queues = new Table("QUEUE", "READY", "RUNNING", "DONE", "DEAD", "CANCELLED", "OLDEST DUE", "DONE 1M", "DONE 1H",
+        Table queues = new Table("QUEUE", "SCHEDULED", "READY", "RUNNING", "DONE", "DEAD", "CANCELLED", "OLDEST DUE", "DONE 1M", "DONE 1H",
                 "DEAD 1M", "DEAD 1H", "LEASE", "PAUSED", "NOTE");
         for (QueueStatus q : s.queues()) {
             Map<JobState, Long> c = q.counts();
-            queues.add(q.name(), c.get(JobState.READY), c.get(JobState.RUNNING), c.get(JobState.DONE), c.get(JobState.DEAD),
+            queues.add(q.name(), c.get(JobState.SCHEDULED), c.get(JobState.READY), c.get(JobState.RUNNING), c.get(JobState.DONE), c.get(JobState.DEAD),
                     c.get(JobState.CANCELLED), q.oldestDueMillis() == null ? "-" : Formats.age(q.oldestDueMillis()),
                     q.doneLastMinute(), q.doneLastHour(), q.deadLastMinute(), q.deadLastHour(),
                     q.leaseHolder() == null ? "-" : q.leaseHolder() + " (epoch " + q.leaseEpoch() + ")",

@@ -187,13 +187,13 @@ public final class QuarryAdmin {
     }
 
     /**
-     * Cancels a ready job: it becomes cancelled, finished now, and never runs. A running job is
-     * refused: stopping a running handler is not supported yet. Finished jobs are refused too.
+     * Cancels a scheduled or ready job: it becomes cancelled, finished now, and never runs. A running
+     * job gets a cancel request, which its node acts on. Finished jobs are refused.
      */
     public Change cancel(long id) {
         return tx.autoCommit("cancel job " + id, c -> {
             try (PreparedStatement upd = c.prepareStatement(
-                    "UPDATE quarry_jobs SET status = 'cancelled', finished_at = NOW(6), claim_token = NULL WHERE id = ? AND status = 'ready'")) {
+                    "UPDATE quarry_jobs SET status = 'cancelled', finished_at = NOW(6), claim_token = NULL WHERE id = ? AND status IN ('scheduled', 'ready')")) {
                 upd.setLong(1, id);
                 if (upd.executeUpdate() == 1) return changed(c, id, 1);
             }
@@ -228,7 +228,7 @@ public final class QuarryAdmin {
 
     /**
      * Deletes finished jobs whose finished_at is older than {@code olderThan}, by the database's
-     * clock, {@value #PURGE_CHUNK} rows per statement. Ready and running rows are never touched.
+     * clock, {@value #PURGE_CHUNK} rows per statement. Scheduled, ready and running rows are never touched.
      *
      * @param statuses finished statuses only (done, dead, cancelled)
      * @param queue    one queue, or null for all
@@ -335,7 +335,7 @@ public final class QuarryAdmin {
                 }
             }
             try (PreparedStatement sel = c.prepareStatement("SELECT queue, TIMESTAMPDIFF(MICROSECOND, MIN(run_at), NOW(6)) DIV 1000"
-                    + " FROM quarry_jobs WHERE status = 'ready' AND run_at <= NOW(6) GROUP BY queue");
+                    + " FROM quarry_jobs WHERE status IN ('ready', 'scheduled') AND run_at <= NOW(6) GROUP BY queue");
                  ResultSet rs = sel.executeQuery()) {
                 while (rs.next()) queue(queues, others, rs.getString(1)).oldestDue = rs.getLong(2);
             }
