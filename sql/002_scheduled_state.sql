@@ -4,8 +4,8 @@
 --
 -- Stop every Quarry node first: a version-1 node never promotes a scheduled job. Producers
 -- may keep inserting; their INSERTs wait while quarry_jobs is rebuilt (the generated column
--- changes, so MariaDB copies the table). The script can be run again: every step is a no-op
--- the second time.
+-- changes, so MariaDB copies the table). The script can be run again: a second run changes
+-- no row (it only builds the index once more).
 
 -- status: 'scheduled' joins the ENUM at the end, so the stored values of existing rows stay as
 -- they are. Its DEFAULT is an expression of run_at, evaluated per row at INSERT: a producer
@@ -15,14 +15,18 @@
 --
 -- active_unique_key: a scheduled job holds its unique key, as a ready or running one does.
 --
--- quarry_jobs_due serves the promotion (status = 'scheduled' AND run_at <= now: the jobs
--- coming due) and finds ready rows with a future run_at (status = 'ready' AND run_at > now),
--- which a node moves to scheduled; each is an index range as short as the rows it changes.
+-- quarry_jobs_finished gains run_at: a job that has not finished has no finished_at, so
+-- (queue, status, NULL, run_at) bounds the promotion (scheduled jobs with run_at <= now: the
+-- jobs coming due) and finds ready rows with a future run_at, which a node moves to scheduled;
+-- each an index range as short as the rows it changes. Pruning and orphan rescue use it as before.
+-- Widening this index rather than adding one keeps every status change to two secondary
+-- indexes, as in version 1: claims and completions cost what they did.
 ALTER TABLE quarry_jobs
   MODIFY status ENUM('ready','running','done','dead','cancelled','scheduled') NOT NULL
     DEFAULT (IF(run_at > NOW(6), 'scheduled', 'ready')),
   MODIFY active_unique_key VARCHAR(255) AS (IF(status IN ('scheduled','ready','running'), unique_key, NULL)) PERSISTENT,
-  ADD KEY IF NOT EXISTS quarry_jobs_due (queue, status, run_at);
+  DROP KEY quarry_jobs_finished,
+  ADD KEY quarry_jobs_finished (queue, status, finished_at, run_at);
 
 -- Jobs already waiting for a future run_at (delayed jobs, retries in backoff) leave the claim's
 -- range now. Their unique keys stay held: scheduled is as active as ready.

@@ -24,39 +24,38 @@ import java.util.concurrent.ThreadLocalRandom;
  * claim reads about as many index entries as it claims, however many jobs wait for a later
  * run_at (MariaDB has no skip scan, and the claim index, led by priority after the status,
  * cannot bound run_at). Each claim first promotes the scheduled jobs that have come due
- * ({@link #STAGE_SQL}), in its own transaction, so a drain stages at least every poll interval.
+ * ({@link #STAGE_SQL}), in the claim's own transaction, so a drain stages at least every poll
+ * interval and a promoted job can be claimed by the same statement that follows.
  */
 public final class JobQueue {
     /** last_error is TEXT (64 KiB); keep well inside it even with 4-byte characters. */
     public static final int MAX_ERROR_CHARS = 8000;
 
-    /**
-     * The claim's locking read; parameters: payload limit, default max attempts, queue, batch size.
-     * The index is forced: with few ready rows the optimizer would take quarry_jobs_due instead and
-     * sort, and that plan reads, and locks, every due row rather than stopping at the batch.
-     */
+    /** The claim's locking read; parameters: payload limit, default max attempts, queue, batch size. */
     static final String CLAIM_SQL = "SELECT id, type, IF(LENGTH(payload) <= ?, payload, NULL), LENGTH(payload), attempts,"
-            + " COALESCE(max_attempts, ?) FROM quarry_jobs FORCE INDEX (quarry_jobs_claim)"
-            + " WHERE queue = ? AND status = 'ready' AND run_at <= NOW(6)"
+            + " COALESCE(max_attempts, ?) FROM quarry_jobs WHERE queue = ? AND status = 'ready' AND run_at <= NOW(6)"
             + " ORDER BY priority, run_at, id LIMIT ? FOR UPDATE SKIP LOCKED";
 
     /**
-     * Staging, one statement through quarry_jobs_due: scheduled jobs now due become ready, and ready
-     * jobs with a future run_at become scheduled. The second half is a safety net: the column's
-     * default makes a producer's delayed INSERT scheduled already, but a row inserted with an
-     * explicit status = 'ready' would otherwise sit in the claim's range until due. Both halves are
-     * index ranges as long as the rows they change; NOW(6) is one value for the whole statement.
-     * The LIMIT keeps a burst coming due at once (a million reminders at midnight) to short
+     * Staging, one statement: scheduled jobs now due become ready, and ready jobs with a future
+     * run_at become scheduled. The second half is a safety net: the column's default makes a
+     * producer's delayed INSERT scheduled already, but a row inserted with an explicit
+     * status = 'ready' would otherwise sit in the claim's range until due. A job that has not
+     * finished has no finished_at, so {@code finished_at IS NULL} changes nothing but lets
+     * quarry_jobs_finished (queue, status, finished_at, run_at) bound run_at: both halves are index
+     * ranges as long as the rows they change. NOW(6) is one value for the whole statement. The
+     * LIMIT keeps a burst coming due at once (a million reminders at midnight) to short
      * transactions; the next claims take the rest. Parameters: queue, most rows.
      */
     static final String STAGE_SQL = "UPDATE quarry_jobs SET status = IF(run_at > NOW(6), 'scheduled', 'ready')"
-            + " WHERE queue = ? AND ((status = 'scheduled' AND run_at <= NOW(6)) OR (status = 'ready' AND run_at > NOW(6))) LIMIT ?";
+            + " WHERE queue = ? AND ((status = 'scheduled' AND finished_at IS NULL AND run_at <= NOW(6))"
+            + " OR (status = 'ready' AND finished_at IS NULL AND run_at > NOW(6))) LIMIT ?";
     /** Most rows one staging statement changes: at least a batch, so promotion keeps ahead of the claims. */
     static final int STAGE_MIN_ROWS = 1000;
 
-    /** Whether the queue has a job due now, ready or still scheduled. */
+    /** Whether the queue has a job due now, ready or still scheduled; finished_at IS NULL as in {@link #STAGE_SQL}. */
     static final String HAS_DUE_SQL = "SELECT 1 FROM quarry_jobs WHERE queue = ? AND status IN ('ready', 'scheduled')"
-            + " AND run_at <= NOW(6) LIMIT 1";
+            + " AND finished_at IS NULL AND run_at <= NOW(6) LIMIT 1";
 
     private final Transactions tx;
 

@@ -72,9 +72,13 @@ public final class SchemaCheck {
             }
         }
         try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM information_schema.STATISTICS"
-                + " WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'quarry_jobs' AND INDEX_NAME = 'quarry_jobs_due'");
+                + " WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'quarry_jobs' AND INDEX_NAME = 'quarry_jobs_finished'"
+                + " AND SEQ_IN_INDEX = 4 AND COLUMN_NAME = 'run_at'");
              ResultSet rs = ps.executeQuery()) {
-            if (!rs.next()) problems.add("index quarry_jobs_due is missing from table quarry_jobs of database " + db + ": run " + upgrade);
+            if (!rs.next()) {
+                problems.add("index quarry_jobs_finished of table quarry_jobs in database " + db
+                        + " does not end in run_at: run " + upgrade);
+            }
         }
         return problems;
     }

@@ -14,7 +14,9 @@ class SchemaCommandTest {
         assertThat(r.out()).contains("CREATE TABLE QRTZ_LOCKS").contains("CREATE TABLE quarry_jobs")
                 .contains("INSERT INTO quarry_schema_version (version) VALUES (1)")
                 .contains("ALTER TABLE quarry_jobs").contains("INSERT IGNORE INTO quarry_schema_version (version) VALUES (2)");
-        assertThat(r.out().toUpperCase()).doesNotContain("DROP");
+        // The one DROP is of an index that version 2 builds again wider; no table, column or row is ever dropped.
+        assertThat(r.out().toUpperCase().replace("DROP KEY QUARRY_JOBS_FINISHED,", "")).doesNotContain("DROP");
+        assertThat(r.out()).contains("ADD KEY quarry_jobs_finished (queue, status, finished_at, run_at)");
     }
 
     @Test

@@ -35,7 +35,7 @@ class SchemaUpgradeTest {
             db.exec("INSERT INTO quarry_schema_version (version) VALUES (2)");
             assertThat(SchemaCheck.problems(db.dataSource(), "QRTZ_")).containsExactly(
                     "column quarry_jobs.status of database " + db.name() + " has no 'scheduled' state: run sql/002_scheduled_state.sql",
-                    "index quarry_jobs_due is missing from table quarry_jobs of database " + db.name() + ": run sql/002_scheduled_state.sql");
+                    "index quarry_jobs_finished of table quarry_jobs in database " + db.name() + " does not end in run_at: run sql/002_scheduled_state.sql");
         }
     }
 
