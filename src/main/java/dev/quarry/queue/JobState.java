@@ -7,13 +7,16 @@ import java.util.Locale;
  * (each one UPDATE in {@link JobQueue} that checks the current state and the claim token):
  *
  * <pre>
- *   scheduled ──due (promoted by the claim)──▶ ready
- *     ▲  ▲                                       │ claim             handler done
- *     │  │                                       ▼
- *     │  └─ failed, attempts left (backoff) ── running ───────────────────────▶ done
- *     └──── asked to run later ─────────────────┘ │ │ shutdown release / orphan rescue: ready
- *                                                 │ ├─ permanent failure, attempts exhausted, bad row ▶ dead
- *                                                 │ └─ operator's cancel request: handler interrupted ▶ cancelled
+ *      INSERT, run_at later  INSERT, due now
+ *           │                       │
+ *           ▼      when due         ▼      claim                    handler done
+ *       scheduled ──────────────▶ ready ──────────────▶ running ─────────────────▶ done
+ *           ▲                       ▲                   │ │ │ │
+ *           │                       └───────────────────┘ │ │ │  node shutdown, orphan rescue: back to ready
+ *           └─────────────────────────────────────────────┘ │ │  failed, attempts left: run_at = now + backoff;
+ *                                                           │ │  asked to run later: run_at = now + its delay
+ *                                                           │ └─ permanent failure, attempts used up, bad row ──▶ dead
+ *                                                           └─── an operator's cancel: the handler is interrupted ─▶ cancelled
  *   scheduled, ready ──cancel──▶ cancelled
  * </pre>
  *

@@ -27,14 +27,14 @@ class DelayedJobsTest {
     private static final Duration LEASE = Duration.ofSeconds(30);
     private static TestDatabase db;
     private static LeaseStore leases;
-    private static JobQueue jobs;
+    private static Transactions tx;
+    private JobQueue jobs;
 
     @BeforeAll
     static void createDatabase() {
         db = TestDatabase.create("delayed");
-        Transactions tx = new Transactions(db.dataSource());
+        tx = new Transactions(db.dataSource());
         leases = new LeaseStore(tx, "quarry", "QRTZ_");
-        jobs = new JobQueue(tx);
     }
 
     @AfterAll
@@ -44,13 +44,14 @@ class DelayedJobsTest {
 
     @BeforeEach
     void clean() {
+        jobs = new JobQueue(tx); // its staging rate limit starts afresh
         db.exec("DELETE FROM quarry_jobs");
         db.exec("DELETE FROM quarry_leases");
         db.exec("DELETE FROM QRTZ_SCHEDULER_STATE");
         db.exec("INSERT INTO QRTZ_SCHEDULER_STATE (SCHED_NAME, INSTANCE_NAME, LAST_CHECKIN_TIME, CHECKIN_INTERVAL) VALUES ('quarry', 'node-a', 0, 7500)");
     }
 
-    private static Lease lease() {
+    private Lease lease() {
         return leases.tryAcquire("default", "node-a", LEASE).lease();
     }
 
@@ -149,6 +150,22 @@ class DelayedJobsTest {
         }, () -> "job " + id + " is " + db.status(id));
         assertThat(claimed).extracting(ClaimedJob::id).containsExactly(id);
         assertThat(db.job(id)).containsEntry("status", "running").containsEntry("claimed_by", "node-a");
+    }
+
+    @Test
+    void a_job_coming_due_behind_a_busy_queue_is_promoted_while_the_claims_come_back_full() {
+        db.exec("INSERT INTO quarry_jobs (type, payload) SELECT 'noop', '' FROM seq_1_to_2000");
+        Lease lease = lease();
+        assertThat(jobs.claim(lease, LEASE, 10, 5, 1000)).hasSize(10);
+        // Came due a moment ago and was not yet promoted; it outranks every ready job.
+        long urgent = db.insert("INSERT INTO quarry_jobs (type, status, priority, run_at) VALUES ('noop', 'scheduled', -5, NOW(6))");
+        List<Long> seen = new ArrayList<>();
+        Poll.until(Duration.ofSeconds(10), "the urgent job to be claimed among full claims", () -> {
+            List<ClaimedJob> claimed = jobs.claim(lease, LEASE, 10, 5, 1000);
+            assertThat(claimed).hasSize(10);
+            claimed.forEach(j -> seen.add(j.id()));
+            return seen.contains(urgent);
+        }, () -> "job " + urgent + " is " + db.status(urgent));
     }
 
     @Test
