@@ -38,4 +38,20 @@ final class Backlog {
         }
         return sql.toString();
     }
+
+    /**
+     * One INSERT of {@code rows} jobs, as {@link #quarryInsert}, where every odd-numbered job is due
+     * {@code delayMicros} after the database's clock and the others are due now: a producer's mix
+     * of plain and delayed jobs.
+     */
+    static String quarryInsertSomeDelayed(String queue, String type, long first, int rows, long delayMicros) {
+        StringBuilder sql = new StringBuilder(64 + rows * 72).append("INSERT INTO quarry_jobs (queue, type, payload, run_at) VALUES ");
+        for (int i = 0; i < rows; i++) {
+            long n = first + i;
+            if (i > 0) sql.append(',');
+            sql.append("('").append(queue).append("','").append(type).append("','{\"n\":").append(n).append("}',")
+                    .append(n % 2 == 1 ? "NOW(6) + INTERVAL " + delayMicros + " MICROSECOND" : "NOW(6)").append(')');
+        }
+        return sql.toString();
+    }
 }

@@ -38,10 +38,10 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
         description = {"Benchmarks Quarry against a hand-written JDBC SKIP LOCKED loop on the same MariaDB server.",
                 "Runs, in this order: for each backlog size baseline, quarry, quarry-warn; then cluster (only with --only cluster);"
-                        + " then steady; then enqueue."},
+                        + " then steady; then delayed; then enqueue."},
         footer = {"", "The database password comes from QUARRY_BENCH_DB_PASSWORD (default empty), never from the command line."})
 public final class Bench implements Callable<Integer> {
-    static final Set<String> RUNS = Set.of("baseline", "quarry", "quarry-warn", "cluster", "steady", "enqueue", "admin-reads");
+    static final Set<String> RUNS = Set.of("baseline", "quarry", "quarry-warn", "cluster", "steady", "delayed", "enqueue", "admin-reads");
     /** The cluster run's backlog when --backlogs is not given. */
     static final int DEFAULT_CLUSTER_BACKLOG = 100_000;
     /** The node JVMs' options when QUARRY_JAVA_OPTS is not set, as in bin/start. */
@@ -63,11 +63,17 @@ public final class Bench implements Callable<Integer> {
             description = "Steady run: how long jobs are inserted, e.g. 60s, 2m (default: ${DEFAULT-VALUE}).")
     Duration duration;
 
-    @Option(names = "--only", split = ",", paramLabel = "RUN", defaultValue = "baseline,quarry,quarry-warn,steady,enqueue",
+    @Option(names = "--only", split = ",", paramLabel = "RUN", defaultValue = "baseline,quarry,quarry-warn,steady,delayed,enqueue",
             description = "Which runs: baseline, quarry, quarry-warn (dev.quarry.drain logged at WARN), cluster (K node JVMs"
-                    + " and one, three queues; see --nodes), steady, enqueue, admin-reads (bin/quarry status and jobs on a table"
-                    + " of --admin-rows finished jobs; only when named) (default: ${DEFAULT-VALUE}).")
+                    + " and one, three queues; see --nodes), steady, delayed (the steady load beside a backlog due tomorrow;"
+                    + " see --delayed-backlog), enqueue, admin-reads (bin/quarry status and jobs on a table of --admin-rows"
+                    + " finished jobs; only when named) (default: ${DEFAULT-VALUE}).")
     List<String> only;
+
+    @Option(names = "--delayed-backlog", paramLabel = "N", defaultValue = "1000000",
+            description = "Delayed run: jobs due tomorrow waiting in the queue while jobs arrive at --rate for --duration,"
+                    + " half due at once, half one second later (default: ${DEFAULT-VALUE}).")
+    int delayedBacklog;
 
     @Option(names = "--nodes", paramLabel = "K", defaultValue = "3",
             description = "Cluster run: node JVMs that drain the backlog together, each serving queues q1,q2,q3 with T workers;"
@@ -183,6 +189,7 @@ public final class Bench implements Callable<Integer> {
         if (repeat < 1) throw new CommandLine.ParameterException(new CommandLine(this), "--repeat must be at least 1");
         if (threads < 1) throw new CommandLine.ParameterException(new CommandLine(this), "--threads must be at least 1");
         if (nodes < 1) throw new CommandLine.ParameterException(new CommandLine(this), "--nodes must be at least 1");
+        if (delayedBacklog < 1) throw new CommandLine.ParameterException(new CommandLine(this), "--delayed-backlog must be at least 1");
         for (int b : backlogs) {
             if (b < 1) throw new CommandLine.ParameterException(new CommandLine(this), "--backlogs: " + b + " is not a positive size");
         }
@@ -209,7 +216,8 @@ public final class Bench implements Callable<Integer> {
                 commit, Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() / (1024 * 1024), loadAverage(),
                 quarryHome.resolve(csv));
 
-        if (warmup > 0 && (runs.contains("baseline") || runs.contains("quarry") || runs.contains("quarry-warn") || runs.contains("steady"))) {
+        if (warmup > 0 && (runs.contains("baseline") || runs.contains("quarry") || runs.contains("quarry-warn") || runs.contains("steady")
+                || runs.contains("delayed"))) {
             warmUp(server, settings);
         }
         List<ResultRow> rows = new ArrayList<>();
@@ -241,6 +249,9 @@ public final class Bench implements Callable<Integer> {
         }
         if (runs.contains("cluster")) runCluster(server, settings, results, rows);
         if (runs.contains("steady")) measure(rows, results, "steady", () -> new SteadyRun(server, settings).run());
+        if (runs.contains("delayed")) {
+            measure(rows, results, "delayed backlog=" + delayedBacklog, () -> new DelayedRun(server, settings).run(delayedBacklog));
+        }
         if (runs.contains("enqueue")) measureAll(rows, results, "enqueue", () -> new EnqueueRun(server, settings).run());
         if (runs.contains("admin-reads")) measureAll(rows, results, "admin-reads", () -> new AdminReadsRun(server).run(adminRows));
         System.err.printf("bench: done, load average %s%n", loadAverage());

@@ -72,16 +72,16 @@ final class BenchNode {
         return p;
     }
 
-    /** Whether the queue still has a job that is ready or running (an index probe). */
+    /** Whether the queue still has a job that is scheduled, ready or running (index probes). */
     static boolean pending(Connection c) throws SQLException {
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
-                "SELECT EXISTS (SELECT 1 FROM quarry_jobs WHERE queue = '" + QUEUE + "' AND status IN ('ready','running'))")) {
+                "SELECT EXISTS (SELECT 1 FROM quarry_jobs WHERE queue = '" + QUEUE + "' AND status IN ('scheduled','ready','running'))")) {
             rs.next();
             return rs.getBoolean(1);
         }
     }
 
-    /** Polls every 100 ms until nothing is ready or running, or the time is up; returns whether all finished. */
+    /** Polls every 100 ms until nothing is scheduled, ready or running, or the time is up; returns whether all finished. */
     static boolean awaitDrained(Connection c, long deadlineNanos) throws SQLException, InterruptedException {
         while (pending(c)) {
             if (System.nanoTime() > deadlineNanos) return false;

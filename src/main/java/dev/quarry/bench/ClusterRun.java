@@ -168,13 +168,13 @@ final class ClusterRun {
     }
 
     /**
-     * Polls every 100 ms until no job of the run's queues is ready or running (an index range per
+     * Polls every 100 ms until no job of the run's queues is scheduled, ready or running (an index range per
      * queue), or the time is up; returns whether all finished. A node that exits meanwhile fails the run.
      */
     private static boolean awaitDrained(Connection c, List<String> queues, List<NodeJvm> jvms, long deadlineNanos)
             throws SQLException, InterruptedException {
         String sql = "SELECT EXISTS (SELECT 1 FROM quarry_jobs WHERE queue IN ('" + String.join("','", queues)
-                + "') AND status IN ('ready','running'))";
+                + "') AND status IN ('scheduled','ready','running'))";
         while (true) {
             try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
                 rs.next();

@@ -53,7 +53,7 @@ final class SteadyRun {
             Pacing pacing;
             try {
                 awaitLease(c, System.nanoTime() + TimeUnit.SECONDS.toNanos(30));
-                pacing = produce(db, rate, total);
+                pacing = produce(server, db, rate, total, (first, rows) -> Backlog.quarryInsert(BenchNode.QUEUE, BenchNode.TYPE, first, rows));
                 finished = BenchNode.awaitDrained(c, System.nanoTime() + settings.maxRunTime().toNanos());
                 h = heap.stop();
             } finally {
@@ -84,10 +84,16 @@ final class SteadyRun {
      * How late against its schedule the producer inserted a job at worst: up to one tick (10 ms) by
      * design, more when an INSERT took longer than a tick or the thread stalled.
      */
-    private record Pacing(long maxBehindNanos) {
+    record Pacing(long maxBehindNanos) {
     }
 
-    private Pacing produce(String db, int rate, long total) throws SQLException {
+    /** The INSERT of jobs {@code first} to {@code first + rows - 1} (from 0) of a paced producer. */
+    @FunctionalInterface
+    interface Inserts {
+        String sql(long first, int rows);
+    }
+
+    static Pacing produce(BenchServer server, String db, int rate, long total, Inserts inserts) throws SQLException {
         long maxBehind = 0;
         try (Connection p = server.connect(db); Statement st = p.createStatement()) {
             long start = System.nanoTime();
@@ -104,7 +110,7 @@ final class SteadyRun {
                     int rows = (int) (due - inserted);
                     for (int off = 0; off < rows; off += Backlog.ROWS_PER_STATEMENT) {
                         int chunk = Math.min(Backlog.ROWS_PER_STATEMENT, rows - off);
-                        st.executeUpdate(Backlog.quarryInsert(BenchNode.QUEUE, BenchNode.TYPE, inserted + off, chunk));
+                        st.executeUpdate(inserts.sql(inserted + off, chunk));
                     }
                     inserted = due;
                 }
@@ -113,7 +119,7 @@ final class SteadyRun {
         return new Pacing(Math.max(0, maxBehind));
     }
 
-    private static void awaitLease(Connection c, long deadlineNanos) throws SQLException, InterruptedException {
+    static void awaitLease(Connection c, long deadlineNanos) throws SQLException, InterruptedException {
         while (System.nanoTime() < deadlineNanos) {
             try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
                     "SELECT 1 FROM quarry_leases WHERE queue = '" + BenchNode.QUEUE + "' AND holder IS NOT NULL AND expires_at > NOW(6)")) {

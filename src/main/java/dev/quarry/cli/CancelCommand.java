@@ -4,10 +4,10 @@ import dev.quarry.client.Change;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
-/** {@code quarry cancel ID}: a ready job will not run. */
+/** {@code quarry cancel ID}: a scheduled or ready job will not run. */
 @Command(name = "cancel",
-        description = {"Cancel a ready job, or stop a running one.",
-                "A ready job becomes cancelled and never runs. For a running job its node is asked to stop it: within about "
+        description = {"Cancel a scheduled or ready job, or stop a running one.",
+                "A scheduled or ready job becomes cancelled and never runs. For a running job its node is asked to stop it: within about "
                         + "a second the handler is interrupted and the job ends cancelled (done, if it finished first). "
                         + "Finished jobs are refused (exit 1)."},
         footer = {"", "Example:", "  quarry cancel 42"})
@@ -29,7 +29,7 @@ final class CancelCommand extends CliCommand {
                         + ": its node was asked to stop it; it ends cancelled, or done if it finishes first");
                 yield QuarryCli.OK;
             }
-            case WRONG_STATUS -> notFound("job " + id + " is already " + c.job().status().sql() + ": only ready and running jobs can be cancelled");
+            case WRONG_STATUS -> notFound("job " + id + " is already " + c.job().status().sql() + ": only scheduled, ready and running jobs can be cancelled");
             case UNIQUE_KEY_TAKEN -> throw new IllegalStateException("a cancel cannot take a unique key");
         };
     }

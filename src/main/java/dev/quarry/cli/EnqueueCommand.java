@@ -51,7 +51,7 @@ final class EnqueueCommand extends CliCommand {
     @Option(names = "--max-attempts", paramLabel = "N", description = "Attempts before the job goes dead, 1 to 1000. Default: the node's retry.max-attempts.")
     Integer maxAttempts;
 
-    @Option(names = "--unique-key", paramLabel = "K", description = "Refuse the job while another job with this key is ready or running.")
+    @Option(names = "--unique-key", paramLabel = "K", description = "Refuse the job while another job with this key is scheduled, ready or running.")
     String uniqueKey;
 
     @Option(names = "--ignore-duplicates", description = "With --unique-key: when the key is taken, enqueue nothing, print no id, and exit 0.")
@@ -78,7 +78,7 @@ final class EnqueueCommand extends CliCommand {
             if (ignoreDuplicates) {
                 OptionalLong id = cli.client().enqueueIfAbsent(job);
                 if (id.isEmpty()) {
-                    err().println("quarry: not enqueued: unique key '" + Formats.line(uniqueKey, 255) + "' is held by a ready or running job");
+                    err().println("quarry: not enqueued: unique key '" + Formats.line(uniqueKey, 255) + "' is held by a scheduled, ready or running job");
                 } else {
                     out().println(id.getAsLong());
                 }

@@ -7,7 +7,7 @@ import java.util.stream.Collectors;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
-/** Reads a job status as the database writes it: ready, running, done, dead, cancelled. */
+/** Reads a job status as the database writes it: scheduled, ready, running, done, dead, cancelled. */
 final class JobStates implements ITypeConverter<JobState> {
     static final String ALL = Arrays.stream(JobState.values()).map(JobState::sql).collect(Collectors.joining(", "));
 

@@ -26,7 +26,7 @@ final class JobsCommand extends CliCommand {
     String queue;
 
     @Option(names = "--status", paramLabel = "S", converter = JobStates.class,
-            description = "Only this status: ready, running, done, dead or cancelled.")
+            description = "Only this status: scheduled (not yet due), ready, running, done, dead or cancelled.")
     JobState status;
 
     @Option(names = "--type", paramLabel = "T", description = "Only this job type.")

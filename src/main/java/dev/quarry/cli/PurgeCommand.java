@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
 @Command(name = "purge",
         description = {"Delete old finished jobs.",
                 "Deletes done, dead and cancelled jobs that finished longer ago than --older-than, by the database's clock, "
-                        + "5000 rows per statement, and prints how many. Ready and running jobs are never deleted. Exits 0 even "
+                        + "5000 rows per statement, and prints how many. Scheduled, ready and running jobs are never deleted. Exits 0 even "
                         + "when nothing was old enough, so it can run from cron."},
         footer = {"", "Examples:", "  quarry purge --older-than 7d", "  quarry purge --older-than 30d --status dead,cancelled --queue video"})
 final class PurgeCommand extends CliCommand {

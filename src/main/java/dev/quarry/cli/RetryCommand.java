@@ -12,7 +12,7 @@ import picocli.CommandLine.Parameters;
         description = {"Send dead or cancelled jobs back to ready.",
                 "The job becomes due now with its attempts reset to 0; its last error is kept. A job in another status is "
                         + "refused (exit 1). With --dead, every dead job (of one queue) goes back, and the count is printed; "
-                        + "a job whose unique key another ready or running job holds stays dead."},
+                        + "a job whose unique key another scheduled, ready or running job holds stays dead."},
         footer = {"", "Examples:", "  quarry retry 42", "  quarry retry --dead --queue video"})
 final class RetryCommand extends CliCommand {
     @Parameters(index = "0", arity = "0..1", paramLabel = "ID", description = "The job to retry.")
@@ -43,7 +43,7 @@ final class RetryCommand extends CliCommand {
             case WRONG_STATUS -> notFound("job " + id + " is " + c.job().status().sql() + ": only dead and cancelled jobs can be retried");
             case UNIQUE_KEY_TAKEN -> notFound("job " + id + " stays " + c.job().status().sql() + ": its unique key '"
                     + Formats.line(c.job().uniqueKey(), 255) + "' is held by " + (c.keyHeldBy() == null ? "another job" : "job " + c.keyHeldBy())
-                    + ", which is ready or running");
+                    + ", which is scheduled, ready or running");
             case STOP_REQUESTED -> throw new IllegalStateException("a retry never stops a running job");
         };
     }
@@ -52,7 +52,7 @@ final class RetryCommand extends CliCommand {
         QuarryAdmin.RetriedDead r = cli.admin().retryDead(queue);
         String where = queue == null ? "" : " in queue " + queue;
         String kept = r.keptForUniqueKey() == 0 ? ""
-                : "; kept " + r.keptForUniqueKey() + " dead: their unique key is held by a ready or running job";
+                : "; kept " + r.keptForUniqueKey() + " dead: their unique key is held by a scheduled, ready or running job";
         if (r.retried() == 0) return notFound("no dead jobs" + where + " to retry" + kept);
         out().println("retried " + Formats.count(r.retried(), "dead job") + where + kept);
         return QuarryCli.OK;

@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
 @Command(name = "status",
         description = {"Show the cluster's nodes and queues.",
                 "Nodes: each one's last check-in and whether it counts as alive (checked in within its interval plus 7.5 s). "
-                        + "Queues: jobs by status, how long the oldest due job has waited, jobs done and dead in the last minute "
+                        + "Queues: jobs by status (scheduled ones wait for a later run_at), how long the oldest due job has waited, jobs done and dead in the last minute "
                         + "and hour, which node's drain holds the lease, and whether the queue is paused. Ages use the database's "
                         + "clock. Queues with rows that this config does not list are flagged: no node with this config drains them.",
                 "Live jobs (ready, running) are counted exactly; finished jobs and recent throughput are counted up to 100,000 "

@@ -5,7 +5,7 @@ package dev.quarry.client;
  *
  * @param outcome        applied, or why not
  * @param job            the row after the change, or as it is when the change was refused; null when not found
- * @param keyHeldBy      for {@link Outcome#UNIQUE_KEY_TAKEN}: the ready or running job holding the key (null if it finished meanwhile)
+ * @param keyHeldBy      for {@link Outcome#UNIQUE_KEY_TAKEN}: the scheduled, ready or running job holding the key (null if it finished meanwhile)
  */
 public record Change(Outcome outcome, JobRow job, Long keyHeldBy) {
     public enum Outcome {

@@ -3,7 +3,7 @@ package dev.quarry.client;
 import dev.quarry.QuarryException;
 
 /**
- * An enqueue refused because a job with the same unique key is ready or running. Nothing of the
+ * An enqueue refused because a job with the same unique key is scheduled, ready or running. Nothing of the
  * call was enqueued. The message names the key and, when it can be seen, the job holding it.
  */
 public final class DuplicateJobException extends QuarryException {

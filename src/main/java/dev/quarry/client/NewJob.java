@@ -24,7 +24,7 @@ import java.util.regex.Pattern;
  *                    clock (default zero: due at once); null when {@code runAt} is set
  * @param maxAttempts attempts before the job goes dead, 1 to 1000 (default null: the node's
  *                    {@code retry.max-attempts}, 5 unless configured)
- * @param uniqueKey   at most one job with this key may be ready or running at a time; a second is
+ * @param uniqueKey   at most one job with this key may be scheduled, ready or running at a time; a second is
  *                    refused ({@link DuplicateJobException}) or skipped (default null: no key; up to 255 characters)
  */
 public record NewJob(String type, String payload, String queue, int priority, Instant runAt, Duration delay,

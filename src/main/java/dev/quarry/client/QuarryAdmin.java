@@ -58,8 +58,10 @@ public final class QuarryAdmin {
     /** Counts at most the last parameter's entries of one (queue, status) index range: a cap, not a pass over millions. */
     static final String COUNT_UP_TO_SQL = "SELECT COUNT(*) FROM (SELECT 1 FROM quarry_jobs WHERE queue = ? AND status = ? LIMIT ?) t";
     /** The ready range of the claim index, checked for run_at on the index entries. */
-    static final String OLDEST_DUE_SQL = "SELECT TIMESTAMPDIFF(MICROSECOND, MIN(run_at), NOW(6)) DIV 1000 FROM quarry_jobs"
-            + " WHERE queue = ? AND status = 'ready' AND run_at <= NOW(6)";
+    static final String OLDEST_DUE_SQL = "SELECT TIMESTAMPDIFF(MICROSECOND, MIN(t), NOW(6)) DIV 1000 FROM ("
+            + "SELECT MIN(run_at) AS t FROM quarry_jobs WHERE queue = ? AND status = 'ready' AND run_at <= NOW(6)"
+            // a due job no drain has promoted yet is due all the same; quarry_jobs_due bounds its run_at
+            + " UNION ALL SELECT MIN(run_at) FROM quarry_jobs WHERE queue = ? AND status = 'scheduled' AND run_at <= NOW(6)) due";
     /**
      * Jobs of one queue that reached one status in the last hour, newest first down the finished
      * index, at most the last parameter of them; the last minute's are the newest of those, so that
@@ -439,13 +441,13 @@ public final class QuarryAdmin {
     }
 
     /**
-     * Cancels a ready job: it becomes cancelled, finished now, and never runs. A running job is
-     * refused: stopping a running handler is not supported yet. Finished jobs are refused too.
+     * Cancels a scheduled or ready job: it becomes cancelled, finished now, and never runs. A running
+     * job gets a cancel request, which its node acts on. Finished jobs are refused.
      */
     public Change cancel(long id) {
         return tx.autoCommit("cancel job " + id, c -> {
             try (PreparedStatement upd = c.prepareStatement(
-                    "UPDATE quarry_jobs SET status = 'cancelled', finished_at = NOW(6), claim_token = NULL WHERE id = ? AND status = 'ready'")) {
+                    "UPDATE quarry_jobs SET status = 'cancelled', finished_at = NOW(6), claim_token = NULL WHERE id = ? AND status IN ('scheduled', 'ready')")) {
                 upd.setLong(1, id);
                 if (upd.executeUpdate() == 1) return changed(c, id, 1);
             }
@@ -480,7 +482,7 @@ public final class QuarryAdmin {
 
     /**
      * Deletes finished jobs whose finished_at is older than {@code olderThan}, by the database's
-     * clock, {@value #PURGE_CHUNK} rows per statement. Ready and running rows are never touched.
+     * clock, {@value #PURGE_CHUNK} rows per statement. Scheduled, ready and running rows are never touched.
      *
      * @param statuses finished statuses only (done, dead, cancelled)
      * @param queue    one queue, or null for all
@@ -591,9 +593,10 @@ public final class QuarryAdmin {
                     // exact. Finished ones are what retention keeps by the million: counted up to the cap.
                     q.counts.put(st, st.finished() ? countUpTo(c, q.name, st, cap) : Count.exact(count(c, q.name, st)));
                 }
-                if (e.getValue().contains(JobState.READY)) {
+                if (e.getValue().contains(JobState.READY) || e.getValue().contains(JobState.SCHEDULED)) {
                     try (PreparedStatement sel = c.prepareStatement(OLDEST_DUE_SQL)) {
                         sel.setString(1, q.name);
+                        sel.setString(2, q.name);
                         try (ResultSet rs = sel.executeQuery()) {
                             if (rs.next()) q.oldestDue = rs.getObject(1, Long.class);
                         }

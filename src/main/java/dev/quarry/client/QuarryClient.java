@@ -21,8 +21,11 @@ import javax.sql.DataSource;
 
 /**
  * The producer's side of Quarry: puts jobs into {@code quarry_jobs}. Needs only INSERT on the
- * producer's columns and SELECT on that table (the producer account of sql/grants.sql). Due times are the database's ({@code NOW(6)}), never this machine's clock; row
- * data travels as bound parameters only.
+ * producer's columns and SELECT on that table (the producer account of sql/grants.sql). Due times
+ * are the database's ({@code NOW(6)}), never this machine's clock; row data travels as bound
+ * parameters only. A job with a delay or a future time is inserted {@code scheduled} (the status
+ * column's default, an expression of run_at, decides in the same statement), so it waits outside
+ * the claim's index range until a node promotes it.
  *
  * <pre>{@code
  * QuarryClient client = new QuarryClient(dataSource);
@@ -72,13 +75,13 @@ public final class QuarryClient {
      * Enqueues one job.
      *
      * @return its id
-     * @throws DuplicateJobException when its unique key is held by a ready or running job
+     * @throws DuplicateJobException when its unique key is held by a scheduled, ready or running job
      */
     public long enqueue(NewJob job) {
         return insert(List.of(job), false)[0];
     }
 
-    /** Enqueues one job unless its unique key is held by a ready or running job: then returns empty. */
+    /** Enqueues one job unless its unique key is held by a scheduled, ready or running job: then returns empty. */
     public OptionalLong enqueueIfAbsent(NewJob job) {
         long id = insert(List.of(job), true)[0];
         return id == SKIPPED ? OptionalLong.empty() : OptionalLong.of(id);
@@ -89,7 +92,7 @@ public final class QuarryClient {
      * rows: all are enqueued or none.
      *
      * @return their ids, in the order of {@code jobs}
-     * @throws DuplicateJobException when a unique key is held by a ready or running job, or appears
+     * @throws DuplicateJobException when a unique key is held by a scheduled, ready or running job, or appears
      *                               twice in {@code jobs}; nothing is enqueued then
      */
     public long[] enqueueAll(List<NewJob> jobs) {
@@ -97,7 +100,7 @@ public final class QuarryClient {
     }
 
     /**
-     * Like {@link #enqueueAll}, but a job whose unique key is held (by a ready or running job, or
+     * Like {@link #enqueueAll}, but a job whose unique key is held (by a scheduled, ready or running job, or
      * by an earlier job of the same list) is skipped.
      *
      * @return the ids in the order of {@code jobs}, {@link #SKIPPED} for each skipped job
@@ -270,6 +273,6 @@ public final class QuarryClient {
         }
         // The holder committed after our statement failed and has finished since, or is not visible to this transaction.
         String key = keys.isEmpty() ? null : keys.iterator().next();
-        return new DuplicateJobException("a unique key of the batch is taken by a ready or running job" + tail, key, null);
+        return new DuplicateJobException("a unique key of the batch is taken by a scheduled, ready or running job" + tail, key, null);
     }
 }

@@ -11,7 +11,7 @@ import java.util.Map;
  * @param configured           whether the reading config's {@code queues} lists it; a queue with rows that
  *                             no config serves never drains
  * @param counts               rows by status, every status present ({@link Count#ZERO} when none)
- * @param oldestDueMillis      how long the oldest ready, due job has waited past its run_at; null when none
+ * @param oldestDueMillis      how long the oldest due job (ready, or scheduled and not yet promoted) has waited past its run_at; null when none
  * @param leaseHolder          the node whose drain holds the queue's lease now; null when the lease is free
  * @param leaseEpoch           the lease's epoch (0 when the queue never had a drain)
  * @param leaseExpiresInMillis time left on a held lease; null when free

@@ -87,7 +87,7 @@ public final class EmbeddedServer {
         return "jdbc:mariadb://127.0.0.1:" + port + "/" + DATABASE;
     }
 
-    /** Creates the database and its tables the first time; later starts find them and leave them. */
+    /** Creates the database and its tables the first time; later starts find them and bring them to this build's version. */
     private static void createSchema(int port) throws SQLException {
         try (Connection c = DriverManager.getConnection("jdbc:mariadb://127.0.0.1:" + port + "/", "root", "");
              Statement st = c.createStatement()) {
@@ -95,7 +95,19 @@ public final class EmbeddedServer {
         }
         try (Connection c = DriverManager.getConnection(url(port), "root", "")) {
             if (!tableExists(c, "QRTZ_LOCKS")) SchemaScripts.apply(c, SchemaScripts.quartz());
-            if (!tableExists(c, "quarry_jobs")) SchemaScripts.apply(c, SchemaScripts.quarry());
+            if (!tableExists(c, "quarry_jobs")) {
+                SchemaScripts.apply(c, SchemaScripts.quarry());
+            } else {
+                // This folder's own server, with no DBA: it takes the upgrade scripts a DBA would run.
+                SchemaScripts.apply(c, SchemaScripts.upgrade(quarryVersion(c)));
+            }
+        }
+    }
+
+    private static int quarryVersion(Connection c) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT COALESCE(MAX(version), 0) FROM quarry_schema_version")) {
+            rs.next();
+            return rs.getInt(1);
         }
     }
 

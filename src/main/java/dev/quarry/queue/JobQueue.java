@@ -11,24 +11,74 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 
 /**
  * All the engine's SQL on {@code quarry_jobs}. Every transition is one UPDATE guarded by the
  * expected status and the claim token, and its row count is checked: a transition that finds
  * the row changed (a late completion after a take-over) changes nothing and is reported back.
  * Nothing from a row is ever put into SQL text: ids travel as bound parameters.
+ *
+ * <p>A job that is not yet due waits as {@code scheduled}, outside the claim's index range: a
+ * claim reads about as many index entries as it claims, however many jobs wait for a later
+ * run_at (MariaDB has no skip scan, and the claim index, led by priority after the status,
+ * cannot bound run_at). A claim first promotes the scheduled jobs that have come due
+ * ({@link #STAGE_SQL}), in its own transaction, so a promoted job can be claimed by the locking
+ * read that follows. While a queue's claims come back full, at most every
+ * {@link #STAGE_EVERY_NANOS}; a claim after a short one always stages, so an idle drain stages
+ * at every poll.
  */
 public final class JobQueue {
     /** last_error is TEXT (64 KiB); keep well inside it even with 4-byte characters. */
     public static final int MAX_ERROR_CHARS = 8000;
 
-    /** The claim's locking read; parameters: payload limit, default max attempts, queue, batch size. */
+    /**
+     * The claim's locking read; parameters: payload limit, default max attempts, queue, batch size.
+     * The claim index is named: with few ready rows the optimizer may pick quarry_jobs_due, which
+     * bounds run_at but then sorts the whole ready range by priority.
+     */
     static final String CLAIM_SQL = "SELECT id, type, IF(LENGTH(payload) <= ?, payload, NULL), LENGTH(payload), attempts,"
-            + " COALESCE(max_attempts, ?) FROM quarry_jobs WHERE queue = ? AND status = 'ready' AND run_at <= NOW(6)"
+            + " COALESCE(max_attempts, ?) FROM quarry_jobs FORCE INDEX (quarry_jobs_claim)"
+            + " WHERE queue = ? AND status = 'ready' AND run_at <= NOW(6)"
             + " ORDER BY priority, run_at, id LIMIT ? FOR UPDATE SKIP LOCKED";
 
+    /**
+     * Staging, one statement: scheduled jobs now due become ready, and ready jobs with a future
+     * run_at become scheduled. The second half is a safety net: the column's default makes a
+     * producer's delayed INSERT scheduled already, but a row inserted with an explicit
+     * status = 'ready' would otherwise sit in the claim's range until due. Through quarry_jobs_due
+     * (queue, status, run_at) both halves are index ranges as long as the rows they change. NOW(6) is one value for the whole statement. The
+     * LIMIT keeps a burst coming due at once (a million reminders at midnight) to short
+     * transactions; the next claims take the rest. Parameters: queue, most rows.
+     */
+    static final String STAGE_SQL = "UPDATE quarry_jobs SET status = IF(run_at > NOW(6), 'scheduled', 'ready')"
+            + " WHERE queue = ? AND ((status = 'scheduled' AND run_at <= NOW(6)) OR (status = 'ready' AND run_at > NOW(6))) LIMIT ?";
+    /** Most rows one staging statement changes: at least a batch, so promotion keeps ahead of the claims. */
+    static final int STAGE_MIN_ROWS = 1000;
+    /**
+     * Least time between two stagings of a queue by this node while its claims come back full:
+     * 100 ms. A busy drain claims dozens of times a second, and on a loaded host each extra
+     * statement in the claim's transaction showed in the drain's pace; ten stagings a second
+     * delay a due job by at most 100 ms more, behind a backlog it would wait for anyway.
+     */
+    static final long STAGE_EVERY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
+    /** Whether the queue has a job due now, ready or still scheduled (through quarry_jobs_due). */
+    static final String HAS_DUE_SQL = "SELECT 1 FROM quarry_jobs WHERE queue = ? AND status IN ('ready', 'scheduled')"
+            + " AND run_at <= NOW(6) LIMIT 1";
+
     private final Transactions tx;
+    /** Per queue, when this node last staged it and whether its last claim was full: a rate limit only, never a job's time. */
+    private final Map<String, StageClock> stageClocks = new ConcurrentHashMap<>();
+
+    /** One queue's claims run one at a time (its lease row is locked); volatile suffices for a drain moving between threads. */
+    private static final class StageClock {
+        volatile long lastNanos;
+        volatile boolean staged;
+        volatile boolean lastClaimFull;
+    }
 
     public JobQueue(Transactions tx) {
         this.tx = tx;
@@ -56,6 +106,8 @@ public final class JobQueue {
             boolean paused = renew && LeaseStore.renew(c, lease, leaseDuration);
             List<ClaimedJob> refused = completed.isEmpty() ? List.of() : markDone(c, completed);
             if (paused || limit == 0) return new Claim(List.of(), refused, renew);
+            StageClock clock = stageClocks.computeIfAbsent(lease.queue(), q -> new StageClock());
+            if (stageDue(clock)) stage(c, lease.queue(), Math.max(limit, STAGE_MIN_ROWS));
             // One locking read takes the rows and everything the workers need; the claim
             // index serves the WHERE and the ORDER BY, the selected columns come from the rows.
             List<ClaimedJob> jobs = new ArrayList<>(limit);
@@ -71,6 +123,7 @@ public final class JobQueue {
                     }
                 }
             }
+            clock.lastClaimFull = jobs.size() == limit;
             if (jobs.isEmpty()) return new Claim(List.of(), refused, renew);
             List<Long> ids = jobs.stream().map(ClaimedJob::id).toList();
             int n;
@@ -136,10 +189,16 @@ public final class JobQueue {
         return n == jobs.size() ? List.of() : notFinishedBy(c, jobs, "done");
     }
 
-    /** Back to ready at now + delay, with the error kept; false when the claim was lost. */
+    /** Back to scheduled at now + delay (ready when there is none), with the error kept; false when the claim was lost. */
     public boolean retry(ClaimedJob job, Duration delay, String error) {
-        return transition(job, "retry", "status = 'ready', run_at = NOW(6) + INTERVAL ? MICROSECOND, last_error = ?, claim_token = NULL",
-                delay.toNanos() / 1000, clip(error));
+        long micros = delay.toNanos() / 1000;
+        return transition(job, "retry", "status = ?, run_at = NOW(6) + INTERVAL ? MICROSECOND, last_error = ?, claim_token = NULL",
+                waitingState(micros), micros, clip(error));
+    }
+
+    /** A job due later waits as scheduled, out of the claim's range; one due now is ready. */
+    private static String waitingState(long delayMicros) {
+        return (delayMicros > 0 ? JobState.SCHEDULED : JobState.READY).sql();
     }
 
     /** To dead, finished, with the error kept; false when the claim was lost. */
@@ -152,11 +211,10 @@ public final class JobQueue {
         return transition(job, "cancel", "status = 'cancelled', finished_at = NOW(6), last_error = ?, claim_token = NULL", clip(note));
     }
 
-    /** Whether the queue has a ready job that is due now. */
+    /** Whether the queue has a job that is due now: ready, or scheduled and not yet promoted. */
     public boolean hasDue(String queue) {
         return tx.autoCommit("look for due jobs in queue " + queue, c -> {
-            try (PreparedStatement sel = c.prepareStatement(
-                    "SELECT 1 FROM quarry_jobs WHERE queue = ? AND status = 'ready' AND run_at <= NOW(6) LIMIT 1")) {
+            try (PreparedStatement sel = c.prepareStatement(HAS_DUE_SQL)) {
                 sel.setString(1, queue);
                 try (ResultSet rs = sel.executeQuery()) {
                     return rs.next();
@@ -182,13 +240,42 @@ public final class JobQueue {
     }
 
     /**
-     * Back to ready at now + delay without using up the attempt: the handler asked to run later,
-     * or the node gave the job back unrun or interrupted (shutdown, lost lease).
+     * Back at now + delay without using up the attempt: the handler asked to run later (scheduled),
+     * or the node gave the job back unrun or interrupted (shutdown, lost lease: ready, no delay).
      */
     public boolean giveBack(ClaimedJob job, Duration delay, String note) {
-        return transition(job, "give back", "status = 'ready', run_at = NOW(6) + INTERVAL ? MICROSECOND,"
+        long micros = delay.toNanos() / 1000;
+        return transition(job, "give back", "status = ?, run_at = NOW(6) + INTERVAL ? MICROSECOND,"
                 + " attempts = GREATEST(attempts - 1, 0), last_error = COALESCE(?, last_error), claim_token = NULL",
-                delay.toNanos() / 1000, note == null ? null : clip(note));
+                waitingState(micros), micros, note == null ? null : clip(note));
+    }
+
+    /**
+     * Stages the queue once, in a transaction of its own: promotes the scheduled jobs that are due,
+     * and moves ready jobs with a future run_at to scheduled, up to {@code limit} rows. A claim
+     * does this itself; this is for tests and tools.
+     *
+     * @return how many rows changed state
+     */
+    public int stage(String queue, int limit) {
+        return tx.inTransaction("stage due jobs of queue " + queue, c -> stage(c, queue, limit));
+    }
+
+    /** Whether a claim should stage now: always after a short claim, else once the interval has passed. */
+    private static boolean stageDue(StageClock clock) {
+        long now = System.nanoTime();
+        if (clock.staged && clock.lastClaimFull && now - clock.lastNanos < STAGE_EVERY_NANOS) return false;
+        clock.staged = true;
+        clock.lastNanos = now;
+        return true;
+    }
+
+    private static int stage(Connection c, String queue, int limit) throws SQLException {
+        try (PreparedStatement upd = c.prepareStatement(STAGE_SQL)) {
+            upd.setString(1, queue);
+            upd.setInt(2, limit);
+            return upd.executeUpdate();
+        }
     }
 
     private boolean transition(ClaimedJob job, String what, String set, Object... params) {

@@ -35,19 +35,52 @@ public final class SchemaCheck {
                 }
             }
             for (String t : QUARRY_TABLES) {
-                if (!exists(c, t)) problems.add("table " + t + " is missing from database " + db + ": run " + SchemaScripts.QUARRY_SCRIPT);
+                if (!exists(c, t)) problems.add("table " + t + " is missing from database " + db + ": run " + SchemaScripts.scriptsAfter(0));
             }
             if (problems.isEmpty()) {
                 int version = version(c);
-                if (version != SchemaScripts.QUARRY_SCHEMA_VERSION) {
-                    problems.add("database " + db + " holds Quarry schema version " + version + ", this node needs "
-                            + SchemaScripts.QUARRY_SCHEMA_VERSION + ": run the upgrade scripts in sql/");
+                int needed = SchemaScripts.QUARRY_SCHEMA_VERSION;
+                if (version < needed) {
+                    problems.add("database " + db + " holds Quarry schema version " + version + ", this node needs " + needed
+                            + ": run " + SchemaScripts.scriptsAfter(version));
+                } else if (version > needed) {
+                    problems.add("database " + db + " holds Quarry schema version " + version + ", newer than this node's " + needed
+                            + ": run the Quarry release that upgraded it");
+                } else {
+                    problems.addAll(shapeProblems(c, db));
                 }
             }
             return problems;
         } catch (SQLException e) {
             throw new QuarryException("cannot check the schema: " + Transactions.describe(e), e);
         }
+    }
+
+    /**
+     * What version 2 added, looked for in the tables themselves: a version row inserted by hand, or
+     * a script stopped halfway, would otherwise pass for an upgrade and leave delayed jobs in the
+     * claim's way.
+     */
+    private static List<String> shapeProblems(Connection c, String db) throws SQLException {
+        List<String> problems = new ArrayList<>();
+        String upgrade = SchemaScripts.scriptName(2);
+        try (PreparedStatement ps = c.prepareStatement("SELECT COLUMN_TYPE FROM information_schema.COLUMNS"
+                + " WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'quarry_jobs' AND COLUMN_NAME = 'status'");
+             ResultSet rs = ps.executeQuery()) {
+            if (!rs.next() || !rs.getString(1).contains("'scheduled'")) {
+                problems.add("column quarry_jobs.status of database " + db + " has no 'scheduled' state: run " + upgrade);
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM information_schema.STATISTICS"
+                + " WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'quarry_jobs' AND INDEX_NAME = 'quarry_jobs_due'"
+                + " AND SEQ_IN_INDEX = 3 AND COLUMN_NAME = 'run_at'");
+             ResultSet rs = ps.executeQuery()) {
+            if (!rs.next()) {
+                problems.add("index quarry_jobs_due of table quarry_jobs in database " + db + " is missing: run " + upgrade);
+            }
+        }
+        if (!exists(c, "quarry_node_queues")) problems.add("table quarry_node_queues is missing from database " + db + ": run " + upgrade);
+        return problems;
     }
 
     private static boolean exists(Connection c, String table) throws SQLException {

@@ -19,9 +19,13 @@ import java.util.List;
  * schema through the same methods.
  */
 public final class SchemaScripts {
+    /**
+     * Quarry's scripts in order: the one at index {@code i} brings a database from version {@code i}
+     * to {@code i + 1}. A fresh install runs them all; an upgrade runs those after its version.
+     */
+    public static final List<String> QUARRY_SCRIPTS = List.of("sql/001_quarry_tables.sql", "sql/002_scheduled_state.sql");
     /** The Quarry schema version this build needs; {@code quarry_schema_version} must hold it. */
-    public static final int QUARRY_SCHEMA_VERSION = 1;
-    public static final String QUARRY_SCRIPT = "sql/001_quarry_tables.sql";
+    public static final int QUARRY_SCHEMA_VERSION = QUARRY_SCRIPTS.size();
     static final String QUARTZ_RESOURCE = "org/quartz/impl/jdbcjobstore/tables_mysql_innodb.sql";
 
     private SchemaScripts() {
@@ -37,8 +41,34 @@ public final class SchemaScripts {
         return out;
     }
 
+    /** Every statement of every Quarry script, in order: a fresh install at {@link #QUARRY_SCHEMA_VERSION}. */
     public static List<String> quarry() {
-        return split(resource(QUARRY_SCRIPT));
+        return upgrade(0);
+    }
+
+    /** The statements that bring a database at {@code fromVersion} (0: no tables) to {@link #QUARRY_SCHEMA_VERSION}. */
+    public static List<String> upgrade(int fromVersion) {
+        List<String> out = new ArrayList<>();
+        for (int v = fromVersion + 1; v <= QUARRY_SCHEMA_VERSION; v++) out.addAll(script(v));
+        return out;
+    }
+
+    /** The statements of the script that makes version {@code version}. */
+    public static List<String> script(int version) {
+        if (version < 1 || version > QUARRY_SCHEMA_VERSION) {
+            throw new IllegalArgumentException("Quarry schema version " + version + " does not exist; this build knows 1 to " + QUARRY_SCHEMA_VERSION);
+        }
+        return split(resource(scriptName(version)));
+    }
+
+    /** {@code sql/00N_....sql}, the script that makes {@code version}. */
+    public static String scriptName(int version) {
+        return QUARRY_SCRIPTS.get(version - 1);
+    }
+
+    /** The scripts that bring {@code fromVersion} up to date, as a DBA reads them: "sql/002_x.sql" or "sql/001_x.sql, then sql/002_y.sql". */
+    public static String scriptsAfter(int fromVersion) {
+        return String.join(", then ", QUARRY_SCRIPTS.subList(Math.max(0, fromVersion), QUARRY_SCHEMA_VERSION));
     }
 
     /** Runs the statements in order on {@code c}. */
@@ -80,7 +110,7 @@ public final class SchemaScripts {
         }
     }
 
-    /** Builds both schemas on {@code c}, Quartz's first. */
+    /** Builds both schemas on {@code c}, Quartz's first, Quarry's at {@link #QUARRY_SCHEMA_VERSION} (every script in order). */
     public static void applyAll(Connection c) throws SQLException {
         apply(c, quartz());
         apply(c, quarry());
@@ -94,8 +124,10 @@ public final class SchemaScripts {
             quartz().forEach(s -> out.append(s).append(";\n\n"));
         }
         if (withQuarry) {
-            out.append("-- Quarry tables, schema version ").append(QUARRY_SCHEMA_VERSION).append('\n');
-            quarry().forEach(s -> out.append(s).append(";\n\n"));
+            for (int v = 1; v <= QUARRY_SCHEMA_VERSION; v++) {
+                out.append("-- Quarry tables, schema version ").append(v).append(" (").append(scriptName(v)).append(")\n");
+                script(v).forEach(s -> out.append(s).append(";\n\n"));
+            }
         }
         return out.toString();
     }

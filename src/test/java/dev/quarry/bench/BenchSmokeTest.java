@@ -69,6 +69,23 @@ class BenchSmokeTest {
     }
 
     @Test
+    void the_delayed_run_starts_the_stream_and_no_job_of_the_backlog_and_reports_what_a_claim_reads() throws Exception {
+        Path csv = dir.resolve("results.csv");
+        ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(stdout, true, StandardCharsets.UTF_8);
+        int exit = Bench.commandLine(out, Path.of("").toAbsolutePath(), Map.of("QUARRY_BENCH_DB_PASSWORD", TestDatabase.PASSWORD))
+                .execute("--only", "delayed", "--delayed-backlog", "5000", "--rate", "200", "--duration", "2s", "--threads", "2",
+                        "--db-url", TestDatabase.SERVER_URL, "--db-user", TestDatabase.USER,
+                        "--warmup", "0", "--csv", csv.toString(), "--node-log", dir.resolve("node.log").toString(), "--max-run-time", "2m");
+
+        String printed = stdout.toString(StandardCharsets.UTF_8);
+        assertThat(exit).as(printed).isZero();
+        assertThat(printed).contains("delayed backlog=5000 threads=2 rate=200").contains("jobs=400 done=400 scheduled_left=5000 started_early=0")
+                .contains("claim_batch=500 claim_rows_read=").contains("status=ok");
+        assertThat(Files.readAllLines(csv)).hasSize(2);
+    }
+
+    @Test
     void nearest_rank_percentiles_pick_the_expected_row() {
         assertThat(DelayStats.rank(0.5, 1)).isEqualTo(1);
         assertThat(DelayStats.rank(0.5, 10)).isEqualTo(5);

@@ -43,6 +43,15 @@ class JobsAndShowCommandTest {
     }
 
     @Test
+    void jobs_lists_the_scheduled_jobs_that_wait_for_a_later_run_at() {
+        long later = db.insert("INSERT INTO quarry_jobs (queue, type, run_at) VALUES ('mail', 'digest', NOW(6) + INTERVAL 1 DAY)");
+        Cli.Result r = Cli.run(db, "", "jobs", "--status", "scheduled");
+        assertThat(r.exit()).as(r.toString()).isZero();
+        assertThat(ids(r)).containsExactly(later);
+        assertThat(r.out()).contains("scheduled");
+    }
+
+    @Test
     void jobs_filters_by_queue_status_and_type_and_honours_the_limit() {
         assertThat(ids(Cli.run(db, "", "jobs", "--queue", "mail"))).hasSize(3);
         assertThat(ids(Cli.run(db, "", "jobs", "--queue", "mail", "--status", "dead"))).containsExactly(deadMail);
@@ -59,7 +68,7 @@ class JobsAndShowCommandTest {
         assertThat(none.err()).contains("no jobs match");
         Cli.Result bad = Cli.run(db, "", "jobs", "--status", "finished");
         assertThat(bad.exit()).isEqualTo(QuarryCli.USAGE);
-        assertThat(bad.err()).contains("'finished' is not a job status; use one of ready, running, done, dead, cancelled");
+        assertThat(bad.err()).contains("'finished' is not a job status; use one of scheduled, ready, running, done, dead, cancelled");
     }
 
     @Test

@@ -121,6 +121,25 @@ class RetryAndCancelCommandTest {
     }
 
     @Test
+    void cancel_makes_a_scheduled_job_cancelled_so_it_never_runs_and_frees_its_unique_key() {
+        long id = db.insert("INSERT INTO quarry_jobs (type, run_at, unique_key) VALUES ('noop', NOW(6) + INTERVAL 1 DAY, 'nightly')");
+        assertThat(db.status(id)).isEqualTo("scheduled");
+        Cli.Result r = Cli.run(db, "", "cancel", String.valueOf(id));
+        assertThat(r.exit()).as(r.toString()).isZero();
+        assertThat(db.job(id)).containsEntry("status", "cancelled").containsEntry("active_unique_key", null);
+        assertThat(db.job(id).get("finished_at")).isNotNull();
+    }
+
+    @Test
+    void retry_of_a_scheduled_job_is_refused_it_is_not_finished() {
+        long id = db.insert("INSERT INTO quarry_jobs (type, run_at) VALUES ('noop', NOW(6) + INTERVAL 1 DAY)");
+        Cli.Result r = Cli.run(db, "", "retry", String.valueOf(id));
+        assertThat(r.exit()).isEqualTo(QuarryCli.NOT_FOUND);
+        assertThat(r.err()).contains("job " + id + " is scheduled: only dead and cancelled jobs can be retried");
+        assertThat(db.status(id)).isEqualTo("scheduled");
+    }
+
+    @Test
     void cancel_makes_a_ready_job_cancelled_and_finished() {
         long id = db.insertJob("noop", "");
         Cli.Result r = Cli.run(db, "", "cancel", String.valueOf(id));
@@ -145,7 +164,7 @@ class RetryAndCancelCommandTest {
         long done = db.insert("INSERT INTO quarry_jobs (type, status, finished_at) VALUES ('noop', 'done', NOW(6))");
         Cli.Result r = Cli.run(db, "", "cancel", String.valueOf(done));
         assertThat(r.exit()).isEqualTo(QuarryCli.NOT_FOUND);
-        assertThat(r.err()).contains("job " + done + " is already done: only ready and running jobs can be cancelled");
+        assertThat(r.err()).contains("job " + done + " is already done: only scheduled, ready and running jobs can be cancelled");
         assertThat(db.status(done)).isEqualTo("done");
         assertThat(Cli.run(db, "", "cancel", "777777").exit()).isEqualTo(QuarryCli.NOT_FOUND);
     }

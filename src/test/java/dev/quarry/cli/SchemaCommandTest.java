@@ -12,8 +12,11 @@ class SchemaCommandTest {
         Cli.Result r = Cli.runWithEnv(java.util.Map.of(), "schema", "print");
         assertThat(r.exit()).as(r.toString()).isZero();
         assertThat(r.out()).contains("CREATE TABLE QRTZ_LOCKS").contains("CREATE TABLE quarry_jobs")
-                .contains("INSERT INTO quarry_schema_version (version) VALUES (1)");
-        assertThat(r.out().toUpperCase()).doesNotContain("DROP");
+                .contains("INSERT INTO quarry_schema_version (version) VALUES (1)")
+                .contains("ALTER TABLE quarry_jobs").contains("INSERT IGNORE INTO quarry_schema_version (version) VALUES (2)");
+        // The one DROP is of an index that version 2 builds again wider; no table, column or row is ever dropped.
+        assertThat(r.out().toUpperCase().replace("DROP KEY QUARRY_JOBS_FINISHED,", "")).doesNotContain("DROP");
+        assertThat(r.out()).contains("ADD KEY IF NOT EXISTS quarry_jobs_due (queue, status, run_at)");
     }
 
     @Test
@@ -30,7 +33,17 @@ class SchemaCommandTest {
         try (TestDatabase db = TestDatabase.create("cli_schema_ok")) {
             Cli.Result r = Cli.run(db, "", "schema", "check");
             assertThat(r.exit()).as(r.toString()).isZero();
-            assertThat(r.out().strip()).isEqualTo("schema ok (version 1)");
+            assertThat(r.out().strip()).isEqualTo("schema ok (version 2)");
+        }
+    }
+
+    @Test
+    void schema_check_on_a_version_1_database_names_the_upgrade_script_in_one_line_and_exits_3() {
+        try (TestDatabase db = TestDatabase.create("cli_schema_v1", 1)) {
+            Cli.Result r = Cli.run(db, "", "schema", "check");
+            assertThat(r.exit()).as(r.toString()).isEqualTo(QuarryCli.DATABASE);
+            assertThat(r.out().strip()).isEqualTo("database " + db.name()
+                    + " holds Quarry schema version 1, this node needs 2: run sql/002_scheduled_state.sql");
         }
     }
 
@@ -40,7 +53,7 @@ class SchemaCommandTest {
             Cli.Result r = Cli.run(db, "", "schema", "check");
             assertThat(r.exit()).isEqualTo(QuarryCli.DATABASE);
             assertThat(r.out()).contains("QRTZ_LOCKS is missing from database " + db.name())
-                    .contains("table quarry_jobs is missing from database " + db.name() + ": run sql/001_quarry_tables.sql");
+                    .contains("table quarry_jobs is missing from database " + db.name() + ": run sql/001_quarry_tables.sql, then sql/002_scheduled_state.sql");
         }
     }
 

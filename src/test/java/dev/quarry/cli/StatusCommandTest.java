@@ -62,7 +62,8 @@ class StatusCommandTest {
 
         String header = line(lines, "QUEUE");
         String def = line(lines, "default ");
-        assertThat(cell(header, def, "READY")).isEqualTo("3");
+        assertThat(cell(header, def, "SCHEDULED")).isEqualTo("1"); // due in an hour
+        assertThat(cell(header, def, "READY")).isEqualTo("2");
         assertThat(cell(header, def, "RUNNING")).isEqualTo("1");
         assertThat(cell(header, def, "DONE")).isEqualTo("3");
         assertThat(cell(header, def, "DEAD")).isEqualTo("1");
@@ -99,13 +100,27 @@ class StatusCommandTest {
         Map<String, Object> def = queues.get(0);
         assertThat(def).containsEntry("configured", true).containsEntry("paused", false).containsEntry("done_last_minute", 2L)
                 .containsEntry("dead_last_hour", 1L).doesNotContainKey("note");
-        assertThat(def.get("counts")).isEqualTo(Map.of("ready", 3L, "running", 1L, "done", 3L, "dead", 1L, "cancelled", 0L));
+        assertThat(def.get("counts")).isEqualTo(Map.of("scheduled", 1L, "ready", 2L, "running", 1L, "done", 3L, "dead", 1L, "cancelled", 0L));
         assertThat((Long) def.get("oldest_due_age_ms")).isBetween(90_000L, 150_000L);
         assertThat(def.get("lease")).asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.MAP)
                 .containsEntry("holder", "node-a").containsEntry("epoch", 3L);
         assertThat(queues.get(1)).containsEntry("configured", true).containsEntry("lease", null).containsEntry("oldest_due_age_ms", null);
         assertThat(queues.get(2)).containsEntry("configured", false).containsEntry("note", StatusCommand.NOT_SERVED).containsEntry("paused", true);
         assertThat(queues.get(3)).containsEntry("configured", false).containsEntry("note", StatusCommand.NOT_SERVED);
+    }
+
+    @Test
+    void the_oldest_due_job_counts_a_scheduled_job_that_no_drain_has_promoted_yet() {
+        // No node serves video: its job came due five minutes ago and still waits as scheduled.
+        db.exec("INSERT INTO quarry_jobs (queue, type, status, run_at) VALUES ('video', 'noop', 'scheduled', NOW(6) - INTERVAL 5 MINUTE)");
+        Cli.Result r = Cli.run(Cli.config(db, "default,video"), db.dataSource(), "", "status", "--json");
+        assertThat(r.exit()).as(r.toString()).isZero();
+        @SuppressWarnings("unchecked")
+        Map<String, Object> doc = (Map<String, Object>) JsonReader.parse(r.out());
+        Map<String, Object> video = list(doc.get("queues")).get(1);
+        assertThat(video).containsEntry("name", "video");
+        assertThat((Long) video.get("oldest_due_age_ms")).isBetween(300_000L, 360_000L);
+        assertThat(video.get("counts")).asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.MAP).containsEntry("scheduled", 1L);
     }
 
     @Test

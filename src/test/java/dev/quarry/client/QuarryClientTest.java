@@ -54,6 +54,19 @@ class QuarryClientTest {
     }
 
     @Test
+    void a_delayed_job_is_enqueued_scheduled_and_holds_its_unique_key_while_it_waits() {
+        long later = client.enqueue(NewJob.builder("noop").delay(Duration.ofMinutes(5)).uniqueKey("remind-3").build());
+        long at = client.enqueue(NewJob.builder("noop").runAt(Instant.now().plus(Duration.ofDays(1))).build());
+        long now = client.enqueue(NewJob.builder("noop").build());
+        assertThat(db.status(later)).isEqualTo("scheduled");
+        assertThat(db.status(at)).isEqualTo("scheduled");
+        assertThat(db.status(now)).isEqualTo("ready");
+        assertThatThrownBy(() -> client.enqueue(NewJob.builder("noop").uniqueKey("remind-3").build()))
+                .isInstanceOf(DuplicateJobException.class)
+                .hasMessage("unique key 'remind-3' is taken by job " + later + " (scheduled in queue default); the job was not enqueued");
+    }
+
+    @Test
     void run_at_is_converted_by_the_database_to_its_own_time() {
         Instant at = Instant.parse("2033-05-18T03:33:20.123456Z");
         long id = client.enqueue(NewJob.builder("noop").runAt(at).build());

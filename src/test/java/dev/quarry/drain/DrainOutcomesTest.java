@@ -89,7 +89,7 @@ class DrainOutcomesTest {
         long id = db.insertJob("throws", "{}");
         rt.drainUntilIdle();
         Map<String, Object> row = db.job(id);
-        assertThat(row.get("status")).isEqualTo("ready");
+        assertThat(row.get("status")).isEqualTo("scheduled");
         assertThat(row.get("attempts")).isEqualTo(1);
         assertThat((String) row.get("last_error")).contains("IllegalStateException: disk full on attempt 1");
         // backoff base 1h with jitter in [0.5, 1): due between 30 and 60 minutes from now, in database time
@@ -123,7 +123,7 @@ class DrainOutcomesTest {
         long bad = db.insertJob("error", "{}");
         long good = db.insertJob("echo", "after");
         rt.drainUntilIdle();
-        assertThat(db.job(bad)).containsEntry("status", "ready");
+        assertThat(db.job(bad)).containsEntry("status", "scheduled");
         assertThat((String) db.job(bad).get("last_error")).contains("StackOverflowError: deep");
         assertThat(db.status(good)).isEqualTo("done");
     }
@@ -155,7 +155,7 @@ class DrainOutcomesTest {
     void later_gives_the_job_back_without_using_an_attempt() {
         long id = db.insertJob("later", "{}");
         rt.drainUntilIdle();
-        assertThat(db.job(id)).containsEntry("status", "ready").containsEntry("attempts", 0)
+        assertThat(db.job(id)).containsEntry("status", "scheduled").containsEntry("attempts", 0)
                 .containsEntry("last_error", "later: waiting for upstream");
         assertThat(db.count("SELECT COUNT(*) FROM quarry_jobs WHERE id = ? AND run_at > NOW(6) + INTERVAL 9 MINUTE", id)).isEqualTo(1);
     }
@@ -164,7 +164,7 @@ class DrainOutcomesTest {
     void a_handler_returning_null_is_a_failure_not_a_crash() {
         long id = db.insertJob("null", "{}");
         rt.drainUntilIdle();
-        assertThat(db.job(id)).containsEntry("status", "ready").containsEntry("last_error", "handler returned null instead of an Outcome");
+        assertThat(db.job(id)).containsEntry("status", "scheduled").containsEntry("last_error", "handler returned null instead of an Outcome");
     }
 
     @Test
@@ -175,7 +175,7 @@ class DrainOutcomesTest {
         long future = db.insert("INSERT INTO quarry_jobs (type, payload, run_at) VALUES ('echo', 'tomorrow', NOW(6) + INTERVAL 1 DAY)");
         rt.drainUntilIdle();
         assertThat(seenPayloads).containsExactly("high-first", "high-later", "low");
-        assertThat(db.status(future)).isEqualTo("ready");
+        assertThat(db.status(future)).isEqualTo("scheduled");
     }
 
     @Test

@@ -107,7 +107,7 @@ class HostileInputTest {
         rt.drainUntilIdle();
         assertThat(db.status(old)).isEqualTo("done");
         assertThat(db.status(urgent)).isEqualTo("done");
-        assertThat(db.status(far)).isEqualTo("ready");
+        assertThat(db.status(far)).isEqualTo("scheduled");
         assertThat(payloads).containsExactlyInAnyOrder("urgent", "past");
     }
 

@@ -82,7 +82,7 @@ class GrantsTest {
                     + " ('video', 'resize-video', '{\"file\":\"a.mp4\"}', -1, NOW(6) + INTERVAL 1 HOUR, 3, 'resize:a.mp4')")).isEqualTo(1);
             try (ResultSet rs = st.executeQuery("SELECT * FROM quarry_jobs WHERE unique_key = 'resize:a.mp4'")) {
                 assertThat(rs.next()).isTrue();
-                assertThat(rs.getString("status")).isEqualTo("ready");
+                assertThat(rs.getString("status")).as("a future run_at").isEqualTo("scheduled");
                 assertThat(rs.getInt("priority")).isEqualTo(-1);
                 assertThat(rs.getInt("max_attempts")).isEqualTo(3);
                 assertThat(rs.getObject("claim_token")).isNull();

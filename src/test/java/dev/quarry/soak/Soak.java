@@ -79,13 +79,13 @@ public final class Soak {
 
             for (NodeProcess n : running) n.signal("CONT");
             long drainDeadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
-            while (db.count("SELECT COUNT(*) FROM quarry_jobs WHERE status IN ('ready','running')") > 0 && System.nanoTime() < drainDeadline) {
+            while (db.count("SELECT COUNT(*) FROM quarry_jobs WHERE status IN ('scheduled','ready','running')") > 0 && System.nanoTime() < drainDeadline) {
                 Thread.sleep(500);
             }
             long total = db.count("SELECT COUNT(*) FROM quarry_jobs");
             long done = db.count("SELECT COUNT(*) FROM quarry_jobs WHERE status = 'done'");
             long dead = db.count("SELECT COUNT(*) FROM quarry_jobs WHERE status = 'dead'");
-            long unfinished = db.count("SELECT COUNT(*) FROM quarry_jobs WHERE status IN ('ready','running')");
+            long unfinished = db.count("SELECT COUNT(*) FROM quarry_jobs WHERE status IN ('scheduled','ready','running')");
             long duplicates = db.count("SELECT COUNT(*) FROM test_runs") - db.count("SELECT COUNT(DISTINCT job_id) FROM test_runs");
             long finalizedTwice = db.count("SELECT COUNT(*) FROM (SELECT job_id FROM test_transitions WHERE to_status IN ('done','dead')"
                     + " GROUP BY job_id HAVING COUNT(*) > 1) t");

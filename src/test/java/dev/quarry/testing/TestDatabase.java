@@ -61,6 +61,11 @@ public final class TestDatabase implements AutoCloseable {
 
     /** Creates {@code quarry_test_<label>_<random>} with the full schema. */
     public static TestDatabase create(String label) {
+        return create(label, SchemaScripts.QUARRY_SCHEMA_VERSION);
+    }
+
+    /** Like {@link #create(String)}, with Quarry's tables as the scripts up to {@code quarryVersion} make them (upgrade tests). */
+    public static TestDatabase create(String label, int quarryVersion) {
         String name = "quarry_test_" + label + "_" + Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffffL);
         try (Connection c = DriverManager.getConnection(urlFor(""), USER, PASSWORD); Statement st = c.createStatement()) {
             st.execute("CREATE DATABASE `" + name + "` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin");
@@ -70,7 +75,8 @@ public final class TestDatabase implements AutoCloseable {
         }
         TestDatabase db = new TestDatabase(name);
         try (Connection c = db.dataSource.getConnection()) {
-            SchemaScripts.applyAll(c);
+            SchemaScripts.apply(c, SchemaScripts.quartz());
+            for (int v = 1; v <= quarryVersion; v++) SchemaScripts.apply(c, SchemaScripts.script(v));
         } catch (SQLException e) {
             db.close();
             throw new IllegalStateException("cannot build the schema: " + e.getMessage(), e);

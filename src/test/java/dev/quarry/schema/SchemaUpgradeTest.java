@@ -1,0 +1,109 @@
+package dev.quarry.schema;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.quarry.queue.ClaimedJob;
+import dev.quarry.queue.JobQueue;
+import dev.quarry.queue.Lease;
+import dev.quarry.queue.LeaseStore;
+import dev.quarry.queue.Transactions;
+import dev.quarry.testing.TestDatabase;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** A version-1 database brought to version 2 by sql/002_scheduled_state.sql, with rows in every state. */
+class SchemaUpgradeTest {
+    private static final Duration LEASE = Duration.ofSeconds(30);
+
+    @Test
+    void a_version_1_database_is_refused_with_one_line_naming_the_upgrade_script() {
+        try (TestDatabase db = TestDatabase.create("upgrade_refused", 1)) {
+            assertThat(SchemaCheck.problems(db.dataSource(), "QRTZ_")).containsExactly("database " + db.name()
+                    + " holds Quarry schema version 1, this node needs 2: run sql/002_scheduled_state.sql");
+        }
+    }
+
+    @Test
+    void a_version_row_without_the_upgrade_itself_is_named_as_a_problem() {
+        try (TestDatabase db = TestDatabase.create("upgrade_faked", 1)) {
+            db.exec("INSERT INTO quarry_schema_version (version) VALUES (2)");
+            assertThat(SchemaCheck.problems(db.dataSource(), "QRTZ_")).containsExactly(
+                    "column quarry_jobs.status of database " + db.name() + " has no 'scheduled' state: run sql/002_scheduled_state.sql",
+                    "index quarry_jobs_due of table quarry_jobs in database " + db.name() + " is missing: run sql/002_scheduled_state.sql");
+        }
+    }
+
+    @Test
+    void the_upgrade_keeps_every_row_and_its_unique_key_and_leaves_no_delayed_job_in_the_claims_way() throws SQLException {
+        try (TestDatabase db = TestDatabase.create("upgrade_rows", 1)) {
+            Map<String, Long> ids = new HashMap<>();
+            ids.put("due", db.insert("INSERT INTO quarry_jobs (type, payload, priority) VALUES ('noop', 'due', 1)"));
+            ids.put("due-keyed", db.insert("INSERT INTO quarry_jobs (type, payload, unique_key) VALUES ('noop', 'due-keyed', 'k-due')"));
+            // Version 1 keeps delayed jobs and retries in backoff as ready with a future run_at.
+            ids.put("delayed", db.insert("INSERT INTO quarry_jobs (type, payload, run_at, unique_key) VALUES ('noop', 'delayed',"
+                    + " NOW(6) + INTERVAL 1 DAY, 'k-delayed')"));
+            ids.put("backoff", db.insert("INSERT INTO quarry_jobs (type, payload, run_at, attempts, last_error) VALUES ('noop', 'backoff',"
+                    + " NOW(6) + INTERVAL 10 MINUTE, 2, 'boom')"));
+            ids.put("running", db.insert("INSERT INTO quarry_jobs (type, payload, status, attempts, claim_token, claimed_by, lease_epoch,"
+                    + " started_at, unique_key) VALUES ('noop', 'running', 'running', 1, 77, 'node-x', 3, NOW(6), 'k-running')"));
+            ids.put("done", db.insert("INSERT INTO quarry_jobs (type, payload, status, attempts, started_at, finished_at, unique_key)"
+                    + " VALUES ('noop', 'done', 'done', 1, NOW(6), NOW(6), 'k-done')"));
+            ids.put("dead", db.insert("INSERT INTO quarry_jobs (type, payload, status, attempts, finished_at, last_error)"
+                    + " VALUES ('noop', 'dead', 'dead', 5, NOW(6), 'gave up')"));
+            ids.put("cancelled", db.insert("INSERT INTO quarry_jobs (type, payload, status, finished_at, run_at)"
+                    + " VALUES ('noop', 'cancelled', 'cancelled', NOW(6), NOW(6) + INTERVAL 1 HOUR)"));
+            Map<Long, Map<String, Object>> before = rows(db);
+
+            try (Connection c = db.dataSource().getConnection()) {
+                SchemaScripts.apply(c, SchemaScripts.upgrade(1));
+            }
+            assertThat(SchemaCheck.problems(db.dataSource(), "QRTZ_")).isEmpty();
+
+            Map<Long, Map<String, Object>> after = rows(db);
+            assertThat(after.keySet()).isEqualTo(before.keySet());
+            for (Map.Entry<String, Long> e : ids.entrySet()) {
+                Map<String, Object> was = new HashMap<>(before.get(e.getValue()));
+                Map<String, Object> now = new HashMap<>(after.get(e.getValue()));
+                String expected = e.getKey().equals("delayed") || e.getKey().equals("backoff") ? "scheduled" : (String) was.get("status");
+                assertThat(now.remove("status")).as(e.getKey()).isEqualTo(expected);
+                was.remove("status");
+                assertThat(now).as("every other column of the " + e.getKey() + " job").isEqualTo(was);
+            }
+
+            // The keys of the scheduled, ready and running jobs are still held; the finished job's is free.
+            for (String key : List.of("k-due", "k-delayed", "k-running")) {
+                assertThatThrownBy(() -> db.insert("INSERT INTO quarry_jobs (type, unique_key) VALUES ('noop', ?)", key))
+                        .as(key).hasMessageContaining("Duplicate entry '" + key + "'");
+            }
+            long reuse = db.insert("INSERT INTO quarry_jobs (type, unique_key, run_at) VALUES ('noop', 'k-done', NOW(6) + INTERVAL 1 DAY)");
+            assertThat(db.status(reuse)).as("a delayed INSERT after the upgrade").isEqualTo("scheduled");
+
+            // A node of this version claims the due rows, and only those.
+            db.exec("INSERT INTO QRTZ_SCHEDULER_STATE (SCHED_NAME, INSTANCE_NAME, LAST_CHECKIN_TIME, CHECKIN_INTERVAL) VALUES ('quarry', 'node-a', 0, 7500)");
+            Transactions tx = new Transactions(db.dataSource());
+            Lease lease = new LeaseStore(tx, "quarry", "QRTZ_").tryAcquire("default", "node-a", LEASE).lease();
+            List<ClaimedJob> claimed = new JobQueue(tx).claim(lease, LEASE, 100, 5, 1000);
+            assertThat(claimed).extracting(ClaimedJob::id).containsExactly(ids.get("due-keyed"), ids.get("due"));
+
+            // Run again, the script changes nothing.
+            Map<Long, Map<String, Object>> settled = rows(db);
+            try (Connection c = db.dataSource().getConnection()) {
+                SchemaScripts.apply(c, SchemaScripts.script(2));
+            }
+            assertThat(rows(db)).isEqualTo(settled);
+            assertThat(db.count("SELECT COUNT(*) FROM quarry_schema_version")).isEqualTo(2);
+        }
+    }
+
+    private static Map<Long, Map<String, Object>> rows(TestDatabase db) {
+        Map<Long, Map<String, Object>> out = new HashMap<>();
+        for (Map<String, Object> r : db.query("SELECT * FROM quarry_jobs")) out.put(((Number) r.get("id")).longValue(), r);
+        return out;
+    }
+}
