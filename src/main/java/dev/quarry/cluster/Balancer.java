@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
@@ -29,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * then nothing more for {@link #COOLDOWN_NANOS}, while the peer takes the queue over, and the next
  * one only if the imbalance lasted all that time.</li>
  * </ul>
- * When the database cannot be read, neither lever acts.
+ * A queue is handed over only to a peer that serves it ({@code quarry_node_queues}): nodes may list
+ * different queues. When the database cannot be read, neither lever acts.
  */
 public final class Balancer implements Rebalancing {
     private static final Logger log = LoggerFactory.getLogger(Balancer.class);
@@ -39,28 +41,34 @@ public final class Balancer implements Rebalancing {
 
     private final String node;
     private final Supplier<Map<String, Integer>> drainsByLiveNode;
+    private final Supplier<Map<String, Set<String>>> queuesByLiveNode;
     private final IntSupplier runningHere;
     private final Duration maxDefer;
     private final LongSupplier clock;
 
     private Map<String, Integer> snapshot = Map.of();
+    private Map<String, Set<String>> served = Map.of();
     private long snapshotNanos;
     private long imbalancedSinceNanos;
     private long cooldownUntilNanos;
 
     /**
      * @param drainsByLiveNode live nodes and the drains each runs, as {@code LeaseStore.drainsByLiveNode}
+     * @param queuesByLiveNode live nodes and the queues each serves, as {@code NodeQueues.byLiveNode}
      * @param runningHere      drains running on this node now (the thread pool knows at once)
      * @param maxDefer         longest hold on this node's scheduler thread in favour of a peer
      */
-    public Balancer(String node, Supplier<Map<String, Integer>> drainsByLiveNode, IntSupplier runningHere, Duration maxDefer) {
-        this(node, drainsByLiveNode, runningHere, maxDefer, System::nanoTime);
+    public Balancer(String node, Supplier<Map<String, Integer>> drainsByLiveNode, Supplier<Map<String, Set<String>>> queuesByLiveNode,
+                    IntSupplier runningHere, Duration maxDefer) {
+        this(node, drainsByLiveNode, queuesByLiveNode, runningHere, maxDefer, System::nanoTime);
     }
 
     /** @param clock nanoseconds, as {@link System#nanoTime()}; a test's own clock */
-    Balancer(String node, Supplier<Map<String, Integer>> drainsByLiveNode, IntSupplier runningHere, Duration maxDefer, LongSupplier clock) {
+    Balancer(String node, Supplier<Map<String, Integer>> drainsByLiveNode, Supplier<Map<String, Set<String>>> queuesByLiveNode,
+             IntSupplier runningHere, Duration maxDefer, LongSupplier clock) {
         this.node = node;
         this.drainsByLiveNode = drainsByLiveNode;
+        this.queuesByLiveNode = queuesByLiveNode;
         this.runningHere = runningHere;
         this.maxDefer = maxDefer;
         this.clock = clock;
@@ -72,14 +80,14 @@ public final class Balancer implements Rebalancing {
 
     /** Whether this node's scheduler may take on another drain now; see {@link FairShare#mayStartAnother}. */
     boolean mayStartAnother() {
-        List<Integer> peers = peers();
+        List<Integer> peers = peers(null);
         return peers == null || FairShare.mayStartAnother(runningHere.getAsInt(), peers);
     }
 
     @Override
-    public synchronized boolean shouldHandOver() {
+    public synchronized boolean shouldHandOver(String queue) {
         long now = clock.getAsLong();
-        List<Integer> peers = peers();
+        List<Integer> peers = peers(queue);
         int mine = runningHere.getAsInt();
         if (peers == null || !FairShare.shouldShed(mine, peers)) {
             imbalancedSinceNanos = 0;
@@ -90,18 +98,22 @@ public final class Balancer implements Rebalancing {
         // Still uneven a cooldown from now (settle < cooldown), the next queue goes then.
         imbalancedSinceNanos = now;
         cooldownUntilNanos = now + COOLDOWN_NANOS;
-        log.info("node {} runs {} drains, a peer runs {}: one queue hands over to even the load", node, mine,
-                peers.stream().mapToInt(Integer::intValue).min().orElse(0));
+        log.info("node {} runs {} drains, a peer that serves queue {} runs {}: that queue hands over to even the load", node, mine,
+                queue, peers.stream().mapToInt(Integer::intValue).min().orElse(0));
         return true;
     }
 
-    /** The drain counts of the live peers, or null when the database cannot be read. */
-    private synchronized List<Integer> peers() {
+    /**
+     * The drain counts of the live peers (those that serve {@code queue}, unless it is null), or
+     * null when the database cannot be read.
+     */
+    private synchronized List<Integer> peers(String queue) {
         long now = clock.getAsLong();
         if (snapshotNanos == 0 || now - snapshotNanos > FRESH_NANOS) {
             snapshotNanos = now;
             try {
                 snapshot = drainsByLiveNode.get();
+                served = queuesByLiveNode.get();
             } catch (QuarryException e) {
                 log.debug("cannot read the cluster's drains, not balancing: {}", e.getMessage());
                 snapshot = null; // until the next read, at most FRESH_NANOS later
@@ -110,7 +122,7 @@ public final class Balancer implements Rebalancing {
         if (snapshot == null) return null;
         List<Integer> peers = new ArrayList<>();
         snapshot.forEach((id, drains) -> {
-            if (!id.equals(node)) peers.add(drains);
+            if (!id.equals(node) && (queue == null || served.getOrDefault(id, Set.of()).contains(queue))) peers.add(drains);
         });
         return peers;
     }

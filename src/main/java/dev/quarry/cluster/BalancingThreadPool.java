@@ -29,6 +29,9 @@ public final class BalancingThreadPool implements ThreadPool {
     private final Object drainEnded = new Object();
     private volatile Balancer balancer;
     private volatile boolean shutDown;
+    /** Until when (nanoTime) this node leaves every fire to its peers; see {@link #leaveNextFiresToPeers}. */
+    private volatile long holdUntilNanos;
+    private volatile boolean holding;
     private String instanceName;
     private String instanceId;
 
@@ -71,6 +74,25 @@ public final class BalancingThreadPool implements ThreadPool {
         return taken;
     }
 
+    /**
+     * Holds this node's scheduler thread back for the balancer's {@code maxDefer}, whatever the
+     * counts say, so a peer acquires the next fire: used when this node was fired for a queue it
+     * does not serve and asked Quartz to fire it again.
+     */
+    public void leaveNextFiresToPeers() {
+        Balancer b = balancer;
+        if (b == null) return;
+        holdUntilNanos = System.nanoTime() + b.maxDefer().toNanos();
+        holding = true;
+    }
+
+    private boolean holdingForPeers() {
+        if (!holding) return false;
+        if (System.nanoTime() - holdUntilNanos < 0) return true;
+        holding = false;
+        return false;
+    }
+
     @Override
     public int blockForAvailableThreads() {
         int free = threads.blockForAvailableThreads();
@@ -78,7 +100,7 @@ public final class BalancingThreadPool implements ThreadPool {
         if (b == null || free <= 0) return free;
         long until = System.nanoTime() + b.maxDefer().toNanos();
         boolean held = false;
-        while (!shutDown && System.nanoTime() < until && !b.mayStartAnother()) {
+        while (!shutDown && System.nanoTime() < until && (holdingForPeers() || !b.mayStartAnother())) {
             held = true;
             synchronized (drainEnded) {
                 try {

@@ -237,7 +237,7 @@ public final class Drain {
             now = ticker.nanos();
             if (now - nextBalanceCheckNanos >= 0) {
                 nextBalanceCheckNanos = now + BALANCE_CHECK_NANOS;
-                if (rt.rebalancing.shouldHandOver()) {
+                if (rt.rebalancing.shouldHandOver(queue)) {
                     endedBy = "rebalance";
                     return;
                 }

@@ -32,11 +32,13 @@ public final class DrainJob implements InterruptableJob {
     private static final Set<String> HAND_OVERS = Set.of("budget", "rebalance");
 
     private final Map<String, QueueRuntime> runtimes;
+    private final OtherNodes others;
     private volatile Drain current;
     private volatile boolean interrupted;
 
-    public DrainJob(Map<String, QueueRuntime> runtimes) {
+    public DrainJob(Map<String, QueueRuntime> runtimes, OtherNodes others) {
         this.runtimes = runtimes;
+        this.others = others;
     }
 
     public static JobKey jobKey(String queue) {
@@ -52,8 +54,7 @@ public final class DrainJob implements InterruptableJob {
         String queue = context.getJobDetail().getKey().getName();
         QueueRuntime rt = runtimes.get(queue);
         if (rt == null) {
-            log.warn("drain of queue {} fired on a node that does not serve it (not in its 'queues'); give every node the same quarry.properties",
-                    queue);
+            handOverUnserved(context, queue);
             return;
         }
         Drain drain = rt.queue.budget().map(b -> new Drain(rt, Instant.now().plus(b))).orElseGet(() -> new Drain(rt));
@@ -79,6 +80,27 @@ public final class DrainJob implements InterruptableJob {
             if (rt.jobs.hasDue(rt.queue.name())) context.getScheduler().triggerJob(jobKey(rt.queue.name()));
         } catch (SchedulerException | RuntimeException e) {
             log.warn("could not schedule a follow-up drain of queue {}: {}; the next fire drains it", rt.queue.name(), e.getMessage());
+        }
+    }
+
+    /**
+     * Quartz fired a queue this node does not serve (not in its {@code queues}): a fire dropped here
+     * would leave the queue without a drain until its next fire, and the balancer, which sees this
+     * node as idle, would send it here again. So when a live peer serves the queue, this node holds
+     * its scheduler back for a moment and asks Quartz to fire the queue again, for that peer.
+     */
+    private void handOverUnserved(JobExecutionContext context, String queue) {
+        try {
+            if (!others.serve(queue)) {
+                log.warn("drain of queue {} fired on a node that does not serve it, and no live node serves it: its jobs wait until"
+                        + " a node that lists it in 'queues' runs", queue);
+                return;
+            }
+            log.info("drain of queue {} fired on a node that does not serve it: leaving it to a node that does", queue);
+            others.leaveNextFiresToPeers();
+            context.getScheduler().triggerJob(jobKey(queue));
+        } catch (SchedulerException | RuntimeException e) {
+            log.warn("could not hand queue {} to a node that serves it: {}; its next fire tries again", queue, e.getMessage());
         }
     }
 

@@ -8,7 +8,8 @@ package dev.quarry.drain;
 @FunctionalInterface
 public interface Rebalancing {
     /** For a drain outside a cluster node (tests, tools): never hand over early. */
-    Rebalancing NEVER = () -> false;
+    Rebalancing NEVER = queue -> false;
 
-    boolean shouldHandOver();
+    /** @param queue the queue of the drain that asks: only a node that serves it can take it over */
+    boolean shouldHandOver(String queue);
 }

@@ -7,11 +7,13 @@ import dev.quarry.cluster.BalancingThreadPool;
 import dev.quarry.config.QuarryConfig;
 import dev.quarry.config.QueueConfig;
 import dev.quarry.drain.DrainJob;
+import dev.quarry.drain.OtherNodes;
 import dev.quarry.drain.QueueRuntime;
 import dev.quarry.drain.WorkerPool;
 import dev.quarry.handler.HandlerRegistry;
 import dev.quarry.queue.JobQueue;
 import dev.quarry.queue.LeaseStore;
+import dev.quarry.queue.NodeQueues;
 import dev.quarry.queue.Transactions;
 import dev.quarry.schema.SchemaCheck;
 import java.time.Duration;
@@ -58,18 +60,20 @@ public final class Node {
     private final Scheduler scheduler;
     private final Map<String, QueueRuntime> runtimes;
     private final BalancingThreadPool threads;
+    private final NodeQueues nodeQueues;
     private final Pruner pruner;
     private final String name;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean stopping;
 
     private Node(QuarryConfig config, HikariDataSource pool, Scheduler scheduler, Map<String, QueueRuntime> runtimes,
-                 BalancingThreadPool threads, Pruner pruner, String name) {
+                 BalancingThreadPool threads, NodeQueues nodeQueues, Pruner pruner, String name) {
         this.config = config;
         this.pool = pool;
         this.scheduler = scheduler;
         this.runtimes = runtimes;
         this.threads = threads;
+        this.nodeQueues = nodeQueues;
         this.pruner = pruner;
         this.name = name;
     }
@@ -91,18 +95,32 @@ public final class Node {
             Transactions tx = new Transactions(pool);
             JobQueue jobs = new JobQueue(tx);
             LeaseStore leases = new LeaseStore(tx, scheduler.getSchedulerName(), prefix);
-            Balancer balancer = balance(scheduler, leases, config);
+            NodeQueues nodeQueues = new NodeQueues(tx, scheduler.getSchedulerName(), prefix);
+            Balancer balancer = balance(scheduler, leases, nodeQueues, config);
+            BalancingThreadPool threadPool = BalancingThreadPool.of(scheduler.getSchedulerName(), node);
             for (QueueConfig q : config.queues()) {
                 runtimes.put(q.name(), new QueueRuntime(node, q, config, jobs, leases, handlers, new WorkerPool(q.name(), q.workers()),
                         balancer));
             }
-            scheduler.setJobFactory(new QuarryJobFactory(Map.copyOf(runtimes)));
+            scheduler.setJobFactory(new QuarryJobFactory(Map.copyOf(runtimes), new OtherNodes() {
+                @Override
+                public boolean serve(String queue) {
+                    return nodeQueues.servedByLivePeer(queue, node);
+                }
+
+                @Override
+                public void leaveNextFiresToPeers() {
+                    threadPool.leaveNextFiresToPeers();
+                }
+            }));
             for (QueueConfig q : config.queues()) register(scheduler, q);
             scheduler.start();
+            // After the start, whose first check-in makes this node live: a peer's clean-up of dead
+            // nodes' rows never takes a starting node's.
+            nodeQueues.register(node, runtimes.keySet());
             Pruner pruner = new Pruner(jobs, List.copyOf(runtimes.keySet()), config.retention(), config.pruneInterval());
             pruner.start();
-            Node n = new Node(config, pool, scheduler, runtimes,
-                    BalancingThreadPool.of(scheduler.getSchedulerName(), scheduler.getSchedulerInstanceId()), pruner, node);
+            Node n = new Node(config, pool, scheduler, runtimes, threadPool, nodeQueues, pruner, node);
             log.info("node {} started: queues {}, scheduler {} (clustered, check-in every {} ms)", node,
                     String.join(", ", runtimes.keySet()), scheduler.getSchedulerName(),
                     config.quartz().getProperty("org.quartz.jobStore.clusterCheckinInterval"));
@@ -150,12 +168,13 @@ public final class Node {
      * Attaches the balancer to the thread pool Quartz built from quartz.properties. It may hold the
      * scheduler thread back for two idle waits: by then a peer that was going to take the trigger has.
      */
-    private static Balancer balance(Scheduler scheduler, LeaseStore leases, QuarryConfig config) throws SchedulerException {
+    private static Balancer balance(Scheduler scheduler, LeaseStore leases, NodeQueues nodeQueues, QuarryConfig config)
+            throws SchedulerException {
         BalancingThreadPool threads = BalancingThreadPool.of(scheduler.getSchedulerName(), scheduler.getSchedulerInstanceId());
         if (threads == null) throw new QuarryException("Quartz did not build Quarry's thread pool; is org.quartz.threadPool.class overridden?");
         long idleWait = Long.parseLong(config.quartz().getProperty("org.quartz.scheduler.idleWaitTime").trim());
-        Balancer balancer = new Balancer(scheduler.getSchedulerInstanceId(), leases::drainsByLiveNode, threads::running,
-                Duration.ofMillis(2 * idleWait));
+        Balancer balancer = new Balancer(scheduler.getSchedulerInstanceId(), leases::drainsByLiveNode, nodeQueues::byLiveNode,
+                threads::running, Duration.ofMillis(2 * idleWait));
         threads.balanceWith(balancer);
         return balancer;
     }
@@ -248,6 +267,11 @@ public final class Node {
         boolean finished = join(quartz, t0 + wait.toNanos());
         if (finished) {
             forgetCheckIn();
+            try {
+                nodeQueues.forget(name);
+            } catch (QuarryException e) {
+                log.warn("could not remove this node's queue list; the next node to start does: {}", e.getMessage());
+            }
         } else {
             log.warn("node {} stops without Quartz: {} s after the stop began it is still busy ({}), most likely because the database"
                             + " is unreachable; their jobs stay running in the table until a peer's drain rescues them", name,

@@ -2,6 +2,7 @@ package dev.quarry.node;
 
 import dev.quarry.Text;
 import dev.quarry.drain.DrainJob;
+import dev.quarry.drain.OtherNodes;
 import dev.quarry.drain.QueueRuntime;
 import java.util.Map;
 import java.util.Set;
@@ -34,8 +35,8 @@ final class QuarryJobFactory implements JobFactory {
     /** Classes already reported: a refused class is logged once, however often its triggers come round. */
     private final Set<String> reported = ConcurrentHashMap.newKeySet();
 
-    QuarryJobFactory(Map<String, QueueRuntime> runtimes) {
-        this.quarryJobs = Map.of(DrainJob.class, () -> new DrainJob(runtimes));
+    QuarryJobFactory(Map<String, QueueRuntime> runtimes, OtherNodes others) {
+        this.quarryJobs = Map.of(DrainJob.class, () -> new DrainJob(runtimes, others));
     }
 
     @Override

@@ -20,6 +20,8 @@ class BalancerTest {
     private final AtomicInteger running = new AtomicInteger();
     private final AtomicInteger reads = new AtomicInteger();
     private final Map<String, Integer> drains = new HashMap<>();
+    /** Which queues each node serves; a node missing here serves "q". */
+    private final Map<String, java.util.Set<String>> served = new HashMap<>();
     private boolean databaseDown;
     private Balancer balancer;
 
@@ -29,6 +31,10 @@ class BalancerTest {
             reads.incrementAndGet();
             if (databaseDown) throw new QuarryException("read the cluster's drains failed: connection refused");
             return Map.copyOf(drains);
+        }, () -> {
+            Map<String, java.util.Set<String>> all = new HashMap<>();
+            drains.keySet().forEach(n -> all.put(n, served.getOrDefault(n, java.util.Set.of("q"))));
+            return all;
         }, running::get, Duration.ofSeconds(10), clock::get);
     }
 
@@ -60,35 +66,35 @@ class BalancerTest {
         running.set(3);
         drains.put("me", 3);
         drains.put("peer", 0);
-        assertThat(balancer.shouldHandOver()).as("just seen").isFalse();
+        assertThat(balancer.shouldHandOver("q")).as("just seen").isFalse();
         tick(Balancer.SETTLE_NANOS - SECOND);
-        assertThat(balancer.shouldHandOver()).as("not yet settled").isFalse();
+        assertThat(balancer.shouldHandOver("q")).as("not yet settled").isFalse();
         tick(SECOND);
-        assertThat(balancer.shouldHandOver()).as("settled").isTrue();
+        assertThat(balancer.shouldHandOver("q")).as("settled").isTrue();
         tick(SECOND);
-        assertThat(balancer.shouldHandOver()).as("one drain per cooldown").isFalse();
+        assertThat(balancer.shouldHandOver("q")).as("one drain per cooldown").isFalse();
         tick(Balancer.COOLDOWN_NANOS - 2 * SECOND);
-        assertThat(balancer.shouldHandOver()).as("still cooling down").isFalse();
+        assertThat(balancer.shouldHandOver("q")).as("still cooling down").isFalse();
         tick(SECOND);
-        assertThat(balancer.shouldHandOver()).as("uneven all through the cooldown").isTrue();
+        assertThat(balancer.shouldHandOver("q")).as("uneven all through the cooldown").isTrue();
     }
 
     @Test
     void after_a_hand_over_an_imbalance_that_went_away_must_settle_anew() {
         running.set(3);
         drains.put("peer", 0);
-        balancer.shouldHandOver();
+        balancer.shouldHandOver("q");
         tick(Balancer.SETTLE_NANOS);
-        assertThat(balancer.shouldHandOver()).isTrue();
+        assertThat(balancer.shouldHandOver("q")).isTrue();
         tick(SECOND);
         running.set(2);
         drains.put("peer", 1);
-        assertThat(balancer.shouldHandOver()).as("even now").isFalse();
+        assertThat(balancer.shouldHandOver("q")).as("even now").isFalse();
         tick(Balancer.COOLDOWN_NANOS);
         drains.put("peer", 0);
-        assertThat(balancer.shouldHandOver()).as("uneven again, just now").isFalse();
+        assertThat(balancer.shouldHandOver("q")).as("uneven again, just now").isFalse();
         tick(Balancer.SETTLE_NANOS);
-        assertThat(balancer.shouldHandOver()).isTrue();
+        assertThat(balancer.shouldHandOver("q")).isTrue();
     }
 
     @Test
@@ -96,13 +102,13 @@ class BalancerTest {
         running.set(2);
         drains.put("me", 2);
         drains.put("peer", 0);
-        assertThat(balancer.shouldHandOver()).isFalse();
+        assertThat(balancer.shouldHandOver("q")).isFalse();
         tick(SECOND);
         drains.put("peer", 1); // the joining peer took a queue of its own
-        assertThat(balancer.shouldHandOver()).isFalse();
+        assertThat(balancer.shouldHandOver("q")).isFalse();
         tick(Balancer.SETTLE_NANOS);
         drains.put("peer", 0);
-        assertThat(balancer.shouldHandOver()).as("a new imbalance starts its own settle period").isFalse();
+        assertThat(balancer.shouldHandOver("q")).as("a new imbalance starts its own settle period").isFalse();
     }
 
     @Test
@@ -123,7 +129,25 @@ class BalancerTest {
         assertThat(balancer.mayStartAnother()).isTrue();
         for (int i = 0; i < 10; i++) {
             tick(SECOND);
-            assertThat(balancer.shouldHandOver()).isFalse();
+            assertThat(balancer.shouldHandOver("q")).isFalse();
         }
+    }
+
+    @Test
+    void hands_a_queue_over_only_to_a_peer_that_serves_it() {
+        running.set(2);
+        drains.put("me", 2);
+        drains.put("peer", 0);
+        served.put("peer", java.util.Set.of("other"));
+        for (int i = 0; i < 20; i++) {
+            tick(SECOND);
+            assertThat(balancer.shouldHandOver("q")).as("the idle peer does not serve q").isFalse();
+        }
+        boolean handed = false;
+        for (int i = 0; i < 7 && !handed; i++) {
+            tick(SECOND);
+            handed = balancer.shouldHandOver("other");
+        }
+        assertThat(handed).as("the peer serves this one").isTrue();
     }
 }

@@ -36,7 +36,7 @@ class BalancingThreadPoolTest {
     }
 
     private void balance(Duration maxDefer) {
-        pool.balanceWith(new Balancer("me", () -> Map.copyOf(drains), pool::running, maxDefer));
+        pool.balanceWith(new Balancer("me", () -> Map.copyOf(drains), Map::of, pool::running, maxDefer));
     }
 
     private void runBlockingDrain() {

@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
 
 /** Only Quarry's own job classes are built, whatever the Quartz tables name. No database needed. */
 class QuarryJobFactoryTest {
-    private final QuarryJobFactory factory = new QuarryJobFactory(Map.of());
+    private final QuarryJobFactory factory = new QuarryJobFactory(Map.of(), dev.quarry.drain.OtherNodes.NONE);
     private ListAppender<ILoggingEvent> logs;
 
     @BeforeEach
