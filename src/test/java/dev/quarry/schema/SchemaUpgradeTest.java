@@ -35,7 +35,8 @@ class SchemaUpgradeTest {
             db.exec("INSERT INTO quarry_schema_version (version) VALUES (2)");
             assertThat(SchemaCheck.problems(db.dataSource(), "QRTZ_")).containsExactly(
                     "column quarry_jobs.status of database " + db.name() + " has no 'scheduled' state: run sql/002_scheduled_state.sql",
-                    "index quarry_jobs_due of table quarry_jobs in database " + db.name() + " is missing: run sql/002_scheduled_state.sql");
+                    "index quarry_jobs_due of table quarry_jobs in database " + db.name() + " is missing: run sql/002_scheduled_state.sql",
+                    "table quarry_node_queues is missing from database " + db.name() + ": run sql/002_scheduled_state.sql");
         }
     }
 
