@@ -49,7 +49,8 @@ public final class Balancer implements Rebalancing {
     private Map<String, Integer> snapshot = Map.of();
     private Map<String, Set<String>> served = Map.of();
     private long snapshotNanos;
-    private long imbalancedSinceNanos;
+    /** Per queue, since when it could have gone to a less busy node that serves it: every drain asks for its own queue. */
+    private final Map<String, Long> imbalancedSinceNanos = new java.util.HashMap<>();
     private long cooldownUntilNanos;
 
     /**
@@ -90,13 +91,13 @@ public final class Balancer implements Rebalancing {
         List<Integer> peers = peers(queue);
         int mine = runningHere.getAsInt();
         if (peers == null || !FairShare.shouldShed(mine, peers)) {
-            imbalancedSinceNanos = 0;
+            imbalancedSinceNanos.remove(queue);
             return false;
         }
-        if (imbalancedSinceNanos == 0) imbalancedSinceNanos = now;
-        if (now - imbalancedSinceNanos < SETTLE_NANOS || now < cooldownUntilNanos) return false;
+        long since = imbalancedSinceNanos.computeIfAbsent(queue, q -> now);
+        if (now - since < SETTLE_NANOS || now < cooldownUntilNanos) return false;
         // Still uneven a cooldown from now (settle < cooldown), the next queue goes then.
-        imbalancedSinceNanos = now;
+        imbalancedSinceNanos.replaceAll((q, t) -> now);
         cooldownUntilNanos = now + COOLDOWN_NANOS;
         log.info("node {} runs {} drains, a peer that serves queue {} runs {}: that queue hands over to even the load", node, mine,
                 queue, peers.stream().mapToInt(Integer::intValue).min().orElse(0));

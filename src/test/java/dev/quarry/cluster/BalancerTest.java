@@ -150,4 +150,19 @@ class BalancerTest {
         }
         assertThat(handed).as("the peer serves this one").isTrue();
     }
+
+    @Test
+    void drains_of_queues_no_peer_serves_do_not_hold_back_the_hand_over_of_one_a_peer_serves() {
+        running.set(2);
+        drains.put("me", 2);
+        drains.put("peer", 0);
+        served.put("peer", java.util.Set.of("q"));
+        boolean handed = false;
+        for (int i = 0; i < 8 && !handed; i++) {
+            tick(SECOND);
+            assertThat(balancer.shouldHandOver("only-here")).isFalse(); // this node's other drain asks in between
+            handed = balancer.shouldHandOver("q");
+        }
+        assertThat(handed).isTrue();
+    }
 }
