@@ -133,9 +133,10 @@ class ShippedTimingsTest {
             NodeProcess n = start(name, config, env);
             byId.put(n.instanceId(LONG), n);
         }
-        // A steady producer keeps the queue from running dry: 100 jobs a second, about what the drain does.
+        // A steady producer keeps the queue from running dry: 40 jobs a second, well under what the drain does,
+        // so the backlog a stall leaves is gone soon after it.
         ScheduledExecutorService producer = Executors.newSingleThreadScheduledExecutor();
-        producer.scheduleAtFixedRate(() -> db.insertJobs(10, "default", "record"), 0, 100, TimeUnit.MILLISECONDS);
+        producer.scheduleAtFixedRate(() -> db.insertJobs(4, "default", "record"), 0, 100, TimeUnit.MILLISECONDS);
         List<String> takeOvers = new ArrayList<>();
         try {
             Poll.until(LONG, "a drain under way", () -> holder() != null && count("SELECT COUNT(*) FROM test_runs") > 200);
@@ -160,6 +161,10 @@ class ShippedTimingsTest {
                         () -> holder() != null && count("SELECT COUNT(*) FROM quarry_jobs WHERE status = 'done'") > doneNow + 200,
                         () -> db.query("SELECT * FROM quarry_leases").toString());
                 assertThat(runsStartedWithoutTheLease()).as("runs started without the lease, after the %d s stall", stall).isEmpty();
+                if (epochAfter > epochBefore) {
+                    Poll.until(LONG, "the resumed node to notice it lost the queue",
+                            () -> victim.output().contains("was lost: another drain took the queue over"), victim::tail);
+                }
             }
         } finally {
             producer.shutdownNow();

@@ -50,13 +50,12 @@ class OutageRecoveryTest {
     @Test
     void after_the_database_comes_back_the_next_job_starts_within_three_seconds() throws Exception {
         db = TestDatabase.create("outage_resume").withRunLog();
-        Path config = TestConfig.write(work.resolve("config"), """
+        // The shipped lease (30 s) and Quartz check-in (7.5 s); only the grace is short, to keep the test short.
+        Path config = TestConfig.writeShipped(work.resolve("config"), """
                 queues = default
                 queue.default.workers = 2
                 queue.default.cron = 0/10 * * * * ?
                 handler.record.class = dev.quarry.testing.RecordingHandler
-                lease.duration = 6s
-                drain.poll-interval = 200ms
                 shutdown.grace = 2s
                 """);
         URI server = URI.create(TestDatabase.SERVER_URL.substring("jdbc:".length()));

@@ -41,13 +41,12 @@ class OutageShutdownTest {
     @Test
     void sigterm_while_the_database_is_unreachable_ends_the_node_within_the_grace_plus_ten_seconds() throws Exception {
         db = TestDatabase.create("outage_stop").withRunLog();
-        Path config = TestConfig.write(work.resolve("config"), """
+        // The shipped lease (30 s) and Quartz check-in (7.5 s); only the grace is short, to keep the test short.
+        Path config = TestConfig.writeShipped(work.resolve("config"), """
                 queues = default
                 queue.default.workers = 2
                 queue.default.cron = 0/10 * * * * ?
                 handler.record.class = dev.quarry.testing.RecordingHandler
-                lease.duration = 6s
-                drain.poll-interval = 200ms
                 shutdown.grace = %ds
                 """.formatted(GRACE.toSeconds()));
         URI server = URI.create(TestDatabase.SERVER_URL.substring("jdbc:".length()));
