@@ -165,8 +165,7 @@ public final class JobQueue {
     }
 
     /**
-     * Marks jobs done in one statement that matches each row on its id and its own claim token
-     * (MariaDB serves the pairs from the primary key).
+     * Marks jobs done in one statement that matches each row on its id and its own claim token.
      *
      * @return the jobs whose completion was refused because their row no longer carries this claim
      */
@@ -177,9 +176,13 @@ public final class JobQueue {
 
     private static List<ClaimedJob> markDone(Connection c, List<ClaimedJob> jobs) throws SQLException {
         int n;
+        // The plain id list is what lets MariaDB take the rows by primary key (given only the
+        // (id, claim_token) pairs it may scan the whole table); the pairs then check each row's token.
         try (PreparedStatement upd = c.prepareStatement("UPDATE quarry_jobs SET status = 'done', finished_at = NOW(6)"
-                + " WHERE status = 'running' AND (id, claim_token) IN (" + String.join(",", Collections.nCopies(jobs.size(), "(?,?)")) + ")")) {
+                + " WHERE id IN (" + marks(jobs.size()) + ") AND status = 'running'"
+                + " AND (id, claim_token) IN (" + String.join(",", Collections.nCopies(jobs.size(), "(?,?)")) + ")")) {
             int i = 1;
+            for (ClaimedJob j : jobs) upd.setLong(i++, j.id());
             for (ClaimedJob j : jobs) {
                 upd.setLong(i++, j.id());
                 upd.setLong(i++, j.claimToken());
