@@ -45,6 +45,8 @@ public final class Drain {
      * claims: a round costs one commit whatever it carries, and very short jobs end in bursts.
      */
     static final long LINGER_NANOS = TimeUnit.MICROSECONDS.toNanos(500);
+    /** Longest a drain claims past its cursor before it claims from the head of the queue again. */
+    static final long CURSOR_LIFE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     /** Longest pause between retries while the database is in trouble: a database that returns is used within it. */
     static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(1);
 
@@ -67,6 +69,11 @@ public final class Drain {
     /** While the database is in trouble, no statement is tried before this (ticker time). */
     private long retryAtNanos;
     private long nextCancelCheckNanos;
+    /** Where the last claim ended, while it may be claimed past; see {@link JobQueue.Cursor}. */
+    private JobQueue.Cursor cursor;
+    private long cursorSinceNanos;
+    /** Whether the last round claimed past the cursor. */
+    private boolean claimedPastCursor;
 
     /** A drain that lives until shutdown, a lost lease or a hand-over to a less busy node. */
     public Drain(QueueRuntime rt) {
@@ -224,7 +231,8 @@ public final class Drain {
             // Completions go with the next claim; alone only when no claim is coming (an idle queue, a closed gate).
             if ((claimDue || (outcomes.hasDone() && !lingering)) && !backingOff()) {
                 int got = round(claimDue ? free : 0);
-                if (got >= 0 && claimDue) {
+                // A short claim past the cursor says nothing of the head of the queue: the next claim goes there at once.
+                if (got >= 0 && claimDue && !claimedPastCursor) {
                     if (got < free) nextClaimNanos = now + pollNanos; // the queue has nothing more due: poll
                     if (untilIdle && got == 0 && dispatcher.idle() && !outcomes.unrecorded()) {
                         endedBy = "idle";
@@ -265,8 +273,10 @@ public final class Drain {
         long sent = ticker.nanos();
         JobQueue.Claim claim;
         try {
+            if (cursor != null && sent - cursorSinceNanos >= CURSOR_LIFE_NANOS) cursor = null; // from the head now and then
+            claimedPastCursor = limit > 0 && cursor != null;
             claim = rt.jobs.claim(keeper.lease(), keeper.duration(), keeper.renewDue(), limit, rt.config.maxAttempts(),
-                    rt.config.payloadMaxBytes(), outcomes.pendingDone());
+                    rt.config.payloadMaxBytes(), outcomes.pendingDone(), cursor);
         } catch (LeaseLostException e) {
             keeper.lost();
             throw e;
@@ -278,6 +288,16 @@ public final class Drain {
         outcomes.doneRecorded(claim.refusedCompletions());
         recovered();
         List<ClaimedJob> jobs = claim.jobs();
+        if (limit > 0) {
+            // A full claim may be followed past its end; a short one (the queue, or what lies past
+            // the cursor, ran out) sends the next claim back to the head.
+            if (jobs.size() < limit) {
+                cursor = null;
+            } else {
+                if (cursor == null) cursorSinceNanos = sent;
+                cursor = claim.last();
+            }
+        }
         claimed += jobs.size();
         for (ClaimedJob job : jobs) dispatcher.start(job);
         return jobs.size();

@@ -39,10 +39,32 @@ public final class JobQueue {
      * The claim index is named: with few ready rows the optimizer may pick quarry_jobs_due, which
      * bounds run_at but then sorts the whole ready range by priority.
      */
-    static final String CLAIM_SQL = "SELECT id, type, IF(LENGTH(payload) <= ?, payload, NULL), LENGTH(payload), attempts,"
-            + " COALESCE(max_attempts, ?) FROM quarry_jobs FORCE INDEX (quarry_jobs_claim)"
-            + " WHERE queue = ? AND status = 'ready' AND run_at <= NOW(6)"
-            + " ORDER BY priority, run_at, id LIMIT ? FOR UPDATE SKIP LOCKED";
+    static final String CLAIM_SQL = claimSql("");
+
+    /**
+     * The claim after a cursor: the same read, starting past the last job the previous claim took.
+     * The jobs a drain has just claimed leave delete-marked entries at the head of the ready range
+     * until InnoDB's purge removes them; a claim from the head walks them all (measured here: a
+     * claim of 8 took 1.6 ms from the head, 0.6 ms past a cursor). Extra parameters, after the
+     * queue: priority twice, run_at twice, id.
+     */
+    static final String CLAIM_AFTER_SQL = claimSql(" AND (priority > ? OR (priority = ? AND (run_at > ? OR (run_at = ? AND id > ?))))");
+
+    private static String claimSql(String after) {
+        return "SELECT id, type, IF(LENGTH(payload) <= ?, payload, NULL), LENGTH(payload), attempts,"
+                + " COALESCE(max_attempts, ?), priority, run_at FROM quarry_jobs FORCE INDEX (quarry_jobs_claim)"
+                + " WHERE queue = ? AND status = 'ready' AND run_at <= NOW(6)" + after
+                + " ORDER BY priority, run_at, id LIMIT ? FOR UPDATE SKIP LOCKED";
+    }
+
+    /**
+     * Where a claim ended, in the claim's order: the next claim may start past it. A drain claims
+     * from the head again at least every so often and after any claim that came back short, so a
+     * job that sorts before the cursor (a higher priority, a promoted job with an earlier run_at)
+     * waits at most that long.
+     */
+    public record Cursor(int priority, java.sql.Timestamp runAt, long id) {
+    }
 
     /**
      * Staging, one statement: scheduled jobs now due become ready, and ready jobs with a future
@@ -101,30 +123,46 @@ public final class JobQueue {
      */
     public Claim claim(Lease lease, Duration leaseDuration, boolean renew, int limit, int defaultMaxAttempts, int payloadMaxBytes,
                        List<ClaimedJob> completed) {
+        return claim(lease, leaseDuration, renew, limit, defaultMaxAttempts, payloadMaxBytes, completed, null);
+    }
+
+    /** As {@link #claim(Lease, Duration, boolean, int, int, int, List)}, starting past {@code after} when it is not null. */
+    public Claim claim(Lease lease, Duration leaseDuration, boolean renew, int limit, int defaultMaxAttempts, int payloadMaxBytes,
+                       List<ClaimedJob> completed, Cursor after) {
         long token = ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
         return tx.inTransaction("claim from queue " + lease.queue(), c -> {
             boolean paused = renew && LeaseStore.renew(c, lease, leaseDuration);
             List<ClaimedJob> refused = completed.isEmpty() ? List.of() : markDone(c, completed);
-            if (paused || limit == 0) return new Claim(List.of(), refused, renew);
+            if (paused || limit == 0) return new Claim(List.of(), refused, renew, null);
             StageClock clock = stageClocks.computeIfAbsent(lease.queue(), q -> new StageClock());
             if (stageDue(clock)) stage(c, lease.queue(), Math.max(limit, STAGE_MIN_ROWS));
             // One locking read takes the rows and everything the workers need; the claim
             // index serves the WHERE and the ORDER BY, the selected columns come from the rows.
             List<ClaimedJob> jobs = new ArrayList<>(limit);
-            try (PreparedStatement sel = c.prepareStatement(CLAIM_SQL)) {
-                sel.setInt(1, payloadMaxBytes);
-                sel.setInt(2, defaultMaxAttempts);
-                sel.setString(3, lease.queue());
-                sel.setInt(4, limit);
+            Cursor last = null;
+            try (PreparedStatement sel = c.prepareStatement(after == null ? CLAIM_SQL : CLAIM_AFTER_SQL)) {
+                int p = 1;
+                sel.setInt(p++, payloadMaxBytes);
+                sel.setInt(p++, defaultMaxAttempts);
+                sel.setString(p++, lease.queue());
+                if (after != null) {
+                    sel.setInt(p++, after.priority());
+                    sel.setInt(p++, after.priority());
+                    sel.setTimestamp(p++, after.runAt());
+                    sel.setTimestamp(p++, after.runAt());
+                    sel.setLong(p++, after.id());
+                }
+                sel.setInt(p, limit);
                 try (ResultSet rs = sel.executeQuery()) {
                     while (rs.next()) {
                         jobs.add(new ClaimedJob(rs.getLong(1), lease.queue(), rs.getString(2), rs.getString(3), rs.getLong(4),
                                 rs.getInt(5) + 1, rs.getInt(6), token));
+                        last = new Cursor(rs.getInt(7), rs.getTimestamp(8), rs.getLong(1));
                     }
                 }
             }
             clock.lastClaimFull = jobs.size() == limit;
-            if (jobs.isEmpty()) return new Claim(List.of(), refused, renew);
+            if (jobs.isEmpty()) return new Claim(List.of(), refused, renew, null);
             List<Long> ids = jobs.stream().map(ClaimedJob::id).toList();
             int n;
             try (PreparedStatement upd = c.prepareStatement(CLAIM_UPDATE_SQL + marks(ids.size()) + ")")) {
@@ -139,11 +177,11 @@ public final class JobQueue {
             }
             if (n == 0) {
                 // The lease row did not match: taken over, or the queue was paused since the last renewal.
-                if (LeaseStore.isPaused(c, lease)) return new Claim(List.of(), refused, renew);
+                if (LeaseStore.isPaused(c, lease)) return new Claim(List.of(), refused, renew, null);
                 throw new LeaseLostException(lease);
             }
             if (n != ids.size()) throw new SQLException("claimed " + ids.size() + " locked rows but updated " + n);
-            return new Claim(jobs, refused, renew);
+            return new Claim(jobs, refused, renew, last);
         });
     }
 
@@ -159,9 +197,9 @@ public final class JobQueue {
 
     /**
      * What a claim brought: the jobs claimed, those of the completions it recorded that the fencing
-     * refused, and whether it extended the lease.
+     * refused, whether it extended the lease, and where it ended (null when it claimed nothing).
      */
-    public record Claim(List<ClaimedJob> jobs, List<ClaimedJob> refusedCompletions, boolean renewed) {
+    public record Claim(List<ClaimedJob> jobs, List<ClaimedJob> refusedCompletions, boolean renewed, Cursor last) {
     }
 
     /**

@@ -55,6 +55,10 @@ class DrainOutcomesTest {
                 "sleepy", job -> {
                     Thread.sleep(60_000);
                     return Outcome.done();
+                },
+                "brief", job -> {
+                    Thread.sleep(2);
+                    return Outcome.done();
                 });
         rt = new TestRuntime(db, "node-a", """
                 queue.default.workers = 1
@@ -248,5 +252,19 @@ class DrainOutcomesTest {
         assertThat(db.job(waiting)).containsEntry("attempts", 0);
         drain.join(10_000);
         assertThat(drain.isAlive()).isFalse();
+    }
+
+    @Test
+    void an_urgent_job_inserted_behind_a_backlog_is_claimed_soon_although_claims_run_past_a_cursor() throws Exception {
+        db.insertJobs(1500, "default", "brief");
+        Thread drain = new Thread(rt::drainUntilIdle);
+        drain.start();
+        Poll.until(Duration.ofSeconds(20), "the backlog under way", () -> db.count("SELECT COUNT(*) FROM quarry_jobs WHERE status = 'done'") > 100);
+        long urgent = db.insert("INSERT INTO quarry_jobs (type, payload, priority) VALUES ('echo', 'urgent', -10)");
+        Poll.until(Duration.ofSeconds(20), "the urgent job done", () -> "done".equals(db.status(urgent)), () -> db.statusCounts().toString());
+        assertThat(db.count("SELECT COUNT(*) FROM quarry_jobs WHERE status = 'ready'"))
+                .as("backlog still waiting when the urgent job was done").isGreaterThan(500);
+        drain.join(60_000);
+        assertThat(db.count("SELECT COUNT(*) FROM quarry_jobs WHERE status = 'done'")).isEqualTo(1501);
     }
 }
