@@ -59,16 +59,8 @@ final class Dispatcher {
         return Math.max(0, rt.workers.workers() - running.size());
     }
 
-    int running() {
-        return running.size();
-    }
-
     boolean idle() {
         return running.isEmpty();
-    }
-
-    boolean isRunning(long id) {
-        return running.containsKey(id);
     }
 
     /** Hands the job to a worker at once; the claim that brought it counted its attempt. */
@@ -175,21 +167,6 @@ final class Dispatcher {
         if (r == null || r.stop == Stop.CANCEL) return false;
         stop(r, Stop.CANCEL, ticker.nanos());
         return true;
-    }
-
-    /** Abandons every run at once (the drain is ending and the stragglers ignored their interrupts). */
-    List<Finished> abandonAll() {
-        List<Finished> out = new ArrayList<>();
-        long now = ticker.nanos();
-        for (Run r : running.values()) {
-            if (!running.remove(r.job.id(), r)) continue;
-            ABANDONED.incrementAndGet();
-            log.error("job {} ({}) ignored the interrupt; its thread is abandoned and the job given back to ready", r.job.id(),
-                    Text.oneLine(r.job.type(), 128));
-            if (r.stop == Stop.NONE) r.stop = Stop.GIVE_BACK;
-            out.add(finished(r, Outcome.failed("the handler ignored the interrupt; its thread was abandoned"), now - r.startedNanos, false));
-        }
-        return out;
     }
 
     private static void stop(Run r, Stop why, long now) {

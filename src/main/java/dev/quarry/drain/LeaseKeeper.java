@@ -114,10 +114,6 @@ public final class LeaseKeeper {
         return nextRenewNanos;
     }
 
-    long gateClosesNanos() {
-        return gateClosesNanos;
-    }
-
     /** @throws LeaseLostException when another drain has taken the lease over */
     void renew() {
         long sent = ticker.nanos();

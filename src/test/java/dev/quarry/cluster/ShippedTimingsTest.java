@@ -121,8 +121,12 @@ class ShippedTimingsTest {
     @Test
     void after_a_stall_of_any_length_the_resumed_node_starts_no_job_a_peer_may_own() throws Exception {
         db = TestDatabase.create("stalls").withTransitionAudit().withRunLog().withLeaseAudit();
+        // The queue's check fires every 5 s instead of every minute: once Quartz has recovered a node
+        // (the first long stall), a later stall of that node is noticed at the next fire, not by a
+        // recovery run, and a minute's cron would leave it to chance whether that falls in the stall.
         Path config = TestConfig.writeShipped(work.resolve("config"), """
                 queues = default
+                queue.default.cron = 0/5 * * * * ?
                 queue.default.workers = 4
                 handler.record.class = dev.quarry.testing.RecordingHandler
                 retry.backoff.base = 100ms
