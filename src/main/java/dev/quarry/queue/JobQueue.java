@@ -119,14 +119,9 @@ public final class JobQueue {
      * only records (and renews when asked). SKIP LOCKED passes over rows another transaction holds
      * instead of waiting for them.
      *
+     * @param after where the last claim ended, to claim past it; null to claim from the head of the queue
      * @throws LeaseLostException when the lease is no longer this drain's; nothing is written then
      */
-    public Claim claim(Lease lease, Duration leaseDuration, boolean renew, int limit, int defaultMaxAttempts, int payloadMaxBytes,
-                       List<ClaimedJob> completed) {
-        return claim(lease, leaseDuration, renew, limit, defaultMaxAttempts, payloadMaxBytes, completed, null);
-    }
-
-    /** As {@link #claim(Lease, Duration, boolean, int, int, int, List)}, starting past {@code after} when it is not null. */
     public Claim claim(Lease lease, Duration leaseDuration, boolean renew, int limit, int defaultMaxAttempts, int payloadMaxBytes,
                        List<ClaimedJob> completed, Cursor after) {
         long token = ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
@@ -192,7 +187,7 @@ public final class JobQueue {
 
     /** For callers with nothing to record: renews and claims. */
     public List<ClaimedJob> claim(Lease lease, Duration leaseDuration, int limit, int defaultMaxAttempts, int payloadMaxBytes) {
-        return claim(lease, leaseDuration, true, limit, defaultMaxAttempts, payloadMaxBytes, List.of()).jobs();
+        return claim(lease, leaseDuration, true, limit, defaultMaxAttempts, payloadMaxBytes, List.of(), null).jobs();
     }
 
     /**
