@@ -145,7 +145,7 @@ final class DelayedRun {
                 st.executeUpdate(Backlog.quarryInsert(BenchNode.QUEUE, BenchNode.TYPE, 0, MEASURED_BATCH));
             }
             Transactions tx = new Transactions(one);
-            LeaseStore.Result taken = new LeaseStore(tx, db, "QRTZ_").tryAcquire(BenchNode.QUEUE, "bench-claim-cost", Duration.ofSeconds(30));
+            LeaseStore.Result taken = new LeaseStore(tx, db, "QRTZ_").tryAcquire(BenchNode.QUEUE, 1, "bench-claim-cost", Duration.ofSeconds(30));
             if (!taken.acquired()) throw new IllegalStateException("the stopped node still holds the lease of queue " + BenchNode.QUEUE);
             Lease lease = taken.lease();
             JobQueue queue = new JobQueue(tx);

@@ -2,6 +2,7 @@ package dev.quarry.cli;
 
 import dev.quarry.client.ClusterStatus;
 import dev.quarry.client.Count;
+import dev.quarry.client.DrainStatus;
 import dev.quarry.client.NodeStatus;
 import dev.quarry.client.QueueStatus;
 import dev.quarry.config.QueueConfig;
@@ -25,6 +26,8 @@ import picocli.CommandLine.Option;
         footer = {"", "Examples:", "  quarry status", "  quarry status --json | jq '.queues[] | select(.counts.dead > 0)'"})
 final class StatusCommand extends CliCommand {
     static final String NOT_SERVED = "not served by this config";
+    /** A lease row of a drain that no live node is configured to run: removed from the config, or its queue unserved. */
+    static final String RETIRED = "retired: no live node runs it";
 
     @Option(names = "--json", description = "Print one JSON document instead of tables.")
     boolean json;
@@ -59,7 +62,7 @@ final class StatusCommand extends CliCommand {
         out().println();
         List<String> headers = new ArrayList<>(List.of("QUEUE"));
         for (JobState st : JobState.values()) headers.add(st.sql().toUpperCase(java.util.Locale.ROOT));
-        headers.addAll(List.of("OLDEST DUE", "DONE 1M", "DONE 1H", "DEAD 1M", "DEAD 1H", "LEASE", "PAUSED", "NOTE"));
+        headers.addAll(List.of("OLDEST DUE", "DONE 1M", "DONE 1H", "DEAD 1M", "DEAD 1H", "DRAINS HELD", "PAUSED", "NOTE"));
         Table queues = new Table(headers.toArray(String[]::new));
         boolean capped = false;
         for (QueueStatus q : s.queues()) {
@@ -67,12 +70,22 @@ final class StatusCommand extends CliCommand {
             for (JobState st : JobState.values()) row.add(count(q.counts().get(st)));
             row.addAll(java.util.Arrays.asList(q.oldestDueMillis() == null ? "-" : Formats.age(q.oldestDueMillis()),
                     count(q.doneLastMinute()), count(q.doneLastHour()), count(q.deadLastMinute()), count(q.deadLastHour()),
-                    q.leaseHolder() == null ? "-" : q.leaseHolder() + " (epoch " + q.leaseEpoch() + ")",
+                    q.drainsHeld(),
                     q.paused() ? "yes" : "no", q.configured() ? "" : NOT_SERVED));
             queues.add(row.toArray());
             capped |= row.stream().anyMatch(c -> c instanceof String str && str.endsWith("+"));
         }
         queues.print(out());
+        out().println();
+        Table drains = new Table("DRAIN", "HOLDER", "EPOCH", "LEASE LEFT", "RUNNING", "NOTE");
+        for (QueueStatus q : s.queues()) {
+            for (DrainStatus d : q.drains()) {
+                drains.add(d.name(), d.holder() == null ? "-" : d.holder(), d.epoch(),
+                        d.expiresInMillis() == null ? "-" : Formats.age(d.expiresInMillis()), d.running(),
+                        d.configured() ? "" : RETIRED);
+            }
+        }
+        drains.print(out());
         if (capped) {
             out().println();
             out().println("N+: more than N; finished jobs and recent throughput are counted up to N per queue and status,"
@@ -85,9 +98,9 @@ final class StatusCommand extends CliCommand {
         return c.capped() ? String.format(java.util.Locale.ROOT, "%,d+", c.value()) : Long.toString(c.value());
     }
 
-    /** The queues whose live lease the node holds: where the cluster's balancing has put its drains. */
+    /** The drains whose live lease the node holds: where the cluster's balancing has put them. */
     private static List<String> draining(ClusterStatus s, String instance) {
-        return s.queues().stream().filter(q -> instance.equals(q.leaseHolder())).map(QueueStatus::name).toList();
+        return s.queues().stream().flatMap(q -> q.drains().stream()).filter(d -> instance.equals(d.holder())).map(DrainStatus::name).toList();
     }
 
     private static Map<String, Object> document(ClusterStatus s, List<String> configured) {
@@ -132,14 +145,19 @@ final class StatusCommand extends CliCommand {
             });
             // The counts named here stopped at their cap: there are more than the number given.
             m.put("capped", capped);
-            Map<String, Object> lease = null;
-            if (q.leaseHolder() != null) {
-                lease = new LinkedHashMap<>();
-                lease.put("holder", q.leaseHolder());
-                lease.put("epoch", q.leaseEpoch());
-                lease.put("expires_in_ms", q.leaseExpiresInMillis());
+            List<Object> drains = new ArrayList<>();
+            for (DrainStatus d : q.drains()) {
+                Map<String, Object> dm = new LinkedHashMap<>();
+                dm.put("drain", d.drain());
+                dm.put("name", d.name());
+                dm.put("holder", d.holder());
+                dm.put("epoch", d.epoch());
+                dm.put("expires_in_ms", d.expiresInMillis());
+                dm.put("running", d.running());
+                dm.put("configured", d.configured());
+                drains.add(dm);
             }
-            m.put("lease", lease);
+            m.put("drains", drains);
             m.put("paused", q.paused());
             if (!q.configured()) m.put("note", NOT_SERVED);
             queues.add(m);

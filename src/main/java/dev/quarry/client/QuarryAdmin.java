@@ -525,25 +525,42 @@ public final class QuarryAdmin {
     }
 
     /**
+     * Every drain's lease row with its running jobs and whether a live node's config names it;
+     * parameters: Quartz's scheduler name, its check-in grace in milliseconds.
+     */
+    static final String DRAINS_SQL = "SELECT l.queue, l.drain, l.holder, l.epoch, TIMESTAMPDIFF(MICROSECOND, NOW(6), l.expires_at) DIV 1000,"
+            + " l.paused, (SELECT COUNT(*) FROM quarry_jobs j WHERE j.queue = l.queue AND j.status = 'running'"
+            + "   AND COALESCE(j.drain, 1) = l.drain),"
+            + " EXISTS (SELECT 1 FROM quarry_node_queues n JOIN %sSCHEDULER_STATE s ON s.SCHED_NAME = ? AND s.INSTANCE_NAME = n.node"
+            + "   WHERE n.queue = l.queue AND n.drains >= l.drain"
+            + "   AND s.LAST_CHECKIN_TIME + s.CHECKIN_INTERVAL + ? >= CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED))"
+            + " FROM quarry_leases l ORDER BY l.queue, l.drain";
+
+    /**
      * Pauses or resumes a queue: a paused queue's drains claim nothing (running jobs finish). Works
-     * for a queue that never ran: its lease row is created.
+     * for a queue that never ran: drain 1's lease row is created. Drain 1's row is the queue's: it
+     * is locked first, then every drain's row is written, and a drain's row created later copies
+     * its flag under the same lock ({@code LeaseStore}), so no drain of a paused queue claims.
      *
      * @return whether the queue was paused before
      */
     public boolean setPaused(String queue, boolean paused) {
         return tx.inTransaction((paused ? "pause" : "resume") + " queue " + queue, c -> {
+            try (PreparedStatement ins = c.prepareStatement("INSERT IGNORE INTO quarry_leases (queue, drain) VALUES (?, 1)")) {
+                ins.setString(1, queue);
+                ins.executeUpdate();
+            }
             boolean before = false;
-            try (PreparedStatement sel = c.prepareStatement("SELECT paused FROM quarry_leases WHERE queue = ? FOR UPDATE")) {
+            try (PreparedStatement sel = c.prepareStatement("SELECT paused FROM quarry_leases WHERE queue = ? AND drain = 1 FOR UPDATE")) {
                 sel.setString(1, queue);
                 try (ResultSet rs = sel.executeQuery()) {
                     if (rs.next()) before = rs.getBoolean(1);
                 }
             }
-            try (PreparedStatement ups = c.prepareStatement(
-                    "INSERT INTO quarry_leases (queue, paused) VALUES (?, ?) ON DUPLICATE KEY UPDATE paused = VALUES(paused)")) {
-                ups.setString(1, queue);
-                ups.setBoolean(2, paused);
-                if (ups.executeUpdate() < 1) throw new SQLException("no lease row of queue " + queue + " was written");
+            try (PreparedStatement upd = c.prepareStatement("UPDATE quarry_leases SET paused = ? WHERE queue = ?")) {
+                upd.setBoolean(1, paused);
+                upd.setString(2, queue);
+                upd.executeUpdate();
             }
             return before;
         });
@@ -613,18 +630,21 @@ public final class QuarryAdmin {
                     q.deadHour = recent[1];
                 }
             }
-            try (PreparedStatement sel = c.prepareStatement("SELECT queue, holder, epoch, TIMESTAMPDIFF(MICROSECOND, NOW(6), expires_at) DIV 1000,"
-                    + " paused FROM quarry_leases");
-                 ResultSet rs = sel.executeQuery()) {
-                while (rs.next()) {
-                    QueueBuilder q = queue(queues, others, rs.getString(1));
-                    long remaining = rs.getLong(4);
-                    if (rs.getString(2) != null && remaining > 0) {
-                        q.holder = rs.getString(2);
-                        q.expiresIn = remaining;
+            // Each drain's lease row, whether a live node is configured to run it, and its running jobs
+            // (an index range of quarry_jobs_finished as long as the queue's concurrency).
+            try (PreparedStatement sel = c.prepareStatement(String.format(DRAINS_SQL, quartzTablePrefix))) {
+                sel.setString(1, schedulerName);
+                sel.setLong(2, NodeStatus.QUARTZ_GRACE_MILLIS);
+                try (ResultSet rs = sel.executeQuery()) {
+                    while (rs.next()) {
+                        QueueBuilder q = queue(queues, others, rs.getString(1));
+                        int drain = rs.getInt(2);
+                        long remaining = rs.getLong(5);
+                        boolean held = rs.getString(3) != null && remaining > 0;
+                        q.drains.add(new DrainStatus(drain, dev.quarry.queue.Drains.name(q.name, drain), held ? rs.getString(3) : null,
+                                rs.getLong(4), held ? remaining : null, rs.getLong(7), rs.getBoolean(8)));
+                        if (drain == 1) q.paused = rs.getBoolean(6);
                     }
-                    q.epoch = rs.getLong(3);
-                    q.paused = rs.getBoolean(5);
                 }
             }
             for (String o : others) queues.put(o, queues.remove(o)); // configured first, then the rest by name
@@ -700,9 +720,7 @@ public final class QuarryAdmin {
         final Map<JobState, Count> counts = new EnumMap<>(JobState.class);
         Long oldestDue;
         Count doneMinute = Count.ZERO, doneHour = Count.ZERO, deadMinute = Count.ZERO, deadHour = Count.ZERO;
-        String holder;
-        long epoch;
-        Long expiresIn;
+        final List<DrainStatus> drains = new ArrayList<>();
         boolean paused;
 
         QueueBuilder(String name, boolean configured) {
@@ -713,7 +731,7 @@ public final class QuarryAdmin {
 
         QueueStatus build() {
             return new QueueStatus(name, configured, Collections.unmodifiableMap(new EnumMap<>(counts)), oldestDue, doneMinute, doneHour, deadMinute, deadHour,
-                    holder, epoch, expiresIn, paused);
+                    List.copyOf(drains), paused);
         }
     }
 }

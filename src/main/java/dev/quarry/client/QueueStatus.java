@@ -1,6 +1,7 @@
 package dev.quarry.client;
 
 import dev.quarry.queue.JobState;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -12,12 +13,14 @@ import java.util.Map;
  *                             no config serves never drains
  * @param counts               rows by status, every status present ({@link Count#ZERO} when none)
  * @param oldestDueMillis      how long the oldest due job (ready, or scheduled and not yet promoted) has waited past its run_at; null when none
- * @param leaseHolder          the node whose drain holds the queue's lease now; null when the lease is free
- * @param leaseEpoch           the lease's epoch (0 when the queue never had a drain)
- * @param leaseExpiresInMillis time left on a held lease; null when free
+ * @param drains               every drain that has a lease row, by number (empty when the queue never had a drain)
  * @param paused               whether {@code quarry pause} stopped its claims
  */
 public record QueueStatus(String name, boolean configured, Map<JobState, Count> counts, Long oldestDueMillis,
                           Count doneLastMinute, Count doneLastHour, Count deadLastMinute, Count deadLastHour,
-                          String leaseHolder, long leaseEpoch, Long leaseExpiresInMillis, boolean paused) {
+                          List<DrainStatus> drains, boolean paused) {
+    /** How many of its drains hold a lease now. */
+    public long drainsHeld() {
+        return drains.stream().filter(d -> d.holder() != null).count();
+    }
 }

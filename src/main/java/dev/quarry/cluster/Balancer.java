@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
@@ -25,13 +24,17 @@ import org.slf4j.LoggerFactory;
  * <li>{@link BalancingThreadPool} holds back this node's scheduler thread while a peer runs fewer
  * drains than this node, so that peer acquires the trigger instead; for at most {@code maxDefer},
  * after which this node fires it anyway: balance never costs more than a short delay.</li>
- * <li>{@link #shouldHandOver()} asks one running drain to end early when this node runs at least two
- * more drains than some peer for {@link #SETTLE_NANOS} (a node that joined, a peer that came back);
- * then nothing more for {@link #COOLDOWN_NANOS}, while the peer takes the queue over, and the next
- * one only if the imbalance lasted all that time.</li>
+ * <li>{@link #shouldHandOver} asks one running drain to end early when, for {@link #SETTLE_NANOS}
+ * (a node that joined, a peer that came back), this node runs at least two more drains than some
+ * peer, or at least two more drains of that drain's queue than some peer does; then nothing more
+ * for {@link #COOLDOWN_NANOS}, while the peer takes the drain over, and the next one only if the
+ * imbalance lasted all that time. The second rule spreads a queue's drains: a node holds two
+ * drains of a queue only while every live peer that can run them holds at least one (more drains
+ * than live nodes: some nodes hold two or more, never two more than another).</li>
  * </ul>
- * A queue is handed over only to a peer that serves it ({@code quarry_node_queues}): nodes may list
- * different queues. When the database cannot be read, neither lever acts.
+ * A drain is handed over only to a peer that runs it ({@code quarry_node_queues}): nodes may list
+ * different queues, and different drains of a queue. When the database cannot be read, neither
+ * lever acts.
  */
 public final class Balancer implements Rebalancing {
     private static final Logger log = LoggerFactory.getLogger(Balancer.class);
@@ -40,32 +43,34 @@ public final class Balancer implements Rebalancing {
     static final long COOLDOWN_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     private final String node;
-    private final Supplier<Map<String, Integer>> drainsByLiveNode;
-    private final Supplier<Map<String, Set<String>>> queuesByLiveNode;
+    private final Supplier<Map<String, Map<String, Integer>>> drainsByLiveNode;
+    private final Supplier<Map<String, Map<String, Integer>>> queuesByLiveNode;
     private final IntSupplier runningHere;
     private final Duration maxDefer;
     private final LongSupplier clock;
 
-    private Map<String, Integer> snapshot = Map.of();
-    private Map<String, Set<String>> served = Map.of();
+    private Map<String, Map<String, Integer>> snapshot = Map.of();
+    private Map<String, Map<String, Integer>> served = Map.of();
     private long snapshotNanos;
-    /** Per queue, since when it could have gone to a less busy node that serves it: every drain asks for its own queue. */
+    /** Per drain, since when it could have gone to a less busy node that runs it: every drain asks for itself. */
     private final Map<String, Long> imbalancedSinceNanos = new java.util.HashMap<>();
     private long cooldownUntilNanos;
 
     /**
-     * @param drainsByLiveNode live nodes and the drains each runs, as {@code LeaseStore.drainsByLiveNode}
-     * @param queuesByLiveNode live nodes and the queues each serves, as {@code NodeQueues.byLiveNode}
+     * @param drainsByLiveNode live nodes and the drains each holds, per queue, as {@code LeaseStore.drainsByLiveNode}
+     * @param queuesByLiveNode live nodes and the queues each serves, with their drains, as {@code NodeQueues.byLiveNode}
      * @param runningHere      drains running on this node now (the thread pool knows at once)
      * @param maxDefer         longest hold on this node's scheduler thread in favour of a peer
      */
-    public Balancer(String node, Supplier<Map<String, Integer>> drainsByLiveNode, Supplier<Map<String, Set<String>>> queuesByLiveNode,
+    public Balancer(String node, Supplier<Map<String, Map<String, Integer>>> drainsByLiveNode,
+                    Supplier<Map<String, Map<String, Integer>>> queuesByLiveNode,
                     IntSupplier runningHere, Duration maxDefer) {
         this(node, drainsByLiveNode, queuesByLiveNode, runningHere, maxDefer, System::nanoTime);
     }
 
     /** @param clock nanoseconds, as {@link System#nanoTime()}; a test's own clock */
-    Balancer(String node, Supplier<Map<String, Integer>> drainsByLiveNode, Supplier<Map<String, Set<String>>> queuesByLiveNode,
+    Balancer(String node, Supplier<Map<String, Map<String, Integer>>> drainsByLiveNode,
+             Supplier<Map<String, Map<String, Integer>>> queuesByLiveNode,
              IntSupplier runningHere, Duration maxDefer, LongSupplier clock) {
         this.node = node;
         this.drainsByLiveNode = drainsByLiveNode;
@@ -81,34 +86,46 @@ public final class Balancer implements Rebalancing {
 
     /** Whether this node's scheduler may take on another drain now; see {@link FairShare#mayStartAnother}. */
     boolean mayStartAnother() {
-        List<Integer> peers = peers(null);
+        List<Integer> peers = peers(null, 0, null);
         return peers == null || FairShare.mayStartAnother(runningHere.getAsInt(), peers);
     }
 
     @Override
-    public synchronized boolean shouldHandOver(String queue) {
+    public synchronized boolean shouldHandOver(String queue, int drain) {
         long now = clock.getAsLong();
-        List<Integer> peers = peers(queue);
+        String key = queue + "#" + drain;
+        List<Integer> peers = peers(queue, drain, null);
+        List<Integer> peersOfQueue = peers(queue, drain, queue);
         int mine = runningHere.getAsInt();
-        if (peers == null || !FairShare.shouldShed(mine, peers)) {
-            imbalancedSinceNanos.remove(queue);
+        int mineOfQueue = snapshot == null ? 0 : snapshot.getOrDefault(node, Map.of()).getOrDefault(queue, 0);
+        boolean uneven = peers != null && FairShare.shouldShed(mine, peers);
+        boolean unevenQueue = peersOfQueue != null && FairShare.shouldShed(mineOfQueue, peersOfQueue);
+        if (!uneven && !unevenQueue) {
+            imbalancedSinceNanos.remove(key);
             return false;
         }
-        long since = imbalancedSinceNanos.computeIfAbsent(queue, q -> now);
+        long since = imbalancedSinceNanos.computeIfAbsent(key, q -> now);
         if (now - since < SETTLE_NANOS || now < cooldownUntilNanos) return false;
-        // Still uneven a cooldown from now (settle < cooldown), the next queue goes then.
+        // Still uneven a cooldown from now (settle < cooldown), the next drain goes then.
         imbalancedSinceNanos.replaceAll((q, t) -> now);
         cooldownUntilNanos = now + COOLDOWN_NANOS;
-        log.info("node {} runs {} drains, a peer that serves queue {} runs {}: that queue hands over to even the load", node, mine,
-                queue, peers.stream().mapToInt(Integer::intValue).min().orElse(0));
+        if (uneven) {
+            log.info("node {} runs {} drains, a peer that runs drain {} runs {}: that drain hands over to even the load", node, mine,
+                    dev.quarry.queue.Drains.name(queue, drain), peers.stream().mapToInt(Integer::intValue).min().orElse(0));
+        } else {
+            log.info("node {} holds {} drains of queue {}, a peer that runs drain {} holds {}: that drain hands over to spread the queue",
+                    node, mineOfQueue, queue, dev.quarry.queue.Drains.name(queue, drain),
+                    peersOfQueue.stream().mapToInt(Integer::intValue).min().orElse(0));
+        }
         return true;
     }
 
     /**
-     * The drain counts of the live peers (those that serve {@code queue}, unless it is null), or
-     * null when the database cannot be read.
+     * What the live peers hold (those that run drain {@code drain} of {@code queue}, unless the
+     * queue is null): all their drains, or only those of {@code countQueue} when it is set; null
+     * when the database cannot be read.
      */
-    private synchronized List<Integer> peers(String queue) {
+    private synchronized List<Integer> peers(String queue, int drain, String countQueue) {
         long now = clock.getAsLong();
         if (snapshotNanos == 0 || now - snapshotNanos > FRESH_NANOS) {
             snapshotNanos = now;
@@ -122,8 +139,10 @@ public final class Balancer implements Rebalancing {
         }
         if (snapshot == null) return null;
         List<Integer> peers = new ArrayList<>();
-        snapshot.forEach((id, drains) -> {
-            if (!id.equals(node) && (queue == null || served.getOrDefault(id, Set.of()).contains(queue))) peers.add(drains);
+        snapshot.forEach((id, held) -> {
+            if (id.equals(node)) return;
+            if (queue != null && served.getOrDefault(id, Map.of()).getOrDefault(queue, 0) < drain) return;
+            peers.add(countQueue == null ? held.values().stream().mapToInt(Integer::intValue).sum() : held.getOrDefault(countQueue, 0));
         });
         return peers;
     }

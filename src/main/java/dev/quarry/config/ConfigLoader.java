@@ -75,7 +75,7 @@ public final class ConfigLoader {
             throw new ConfigException(s.file() + ": unknown key '" + key + "'" + hint(key));
         }
 
-        Properties quartz = quartzProperties(quartzProps, quartzFile, queues.size());
+        Properties quartz = quartzProperties(quartzProps, quartzFile, queues.stream().mapToInt(QueueConfig::drains).sum());
         return new QuarryConfig(dir, database(env, poolSize), List.copyOf(queues), Map.copyOf(handlers), maxAttempts,
                 backoffBase, backoffMax, lease, poll, grace, Map.copyOf(retention), prune, payloadMax, quartz);
     }
@@ -104,7 +104,8 @@ public final class ConfigLoader {
             Optional<Duration> budget = s.has(p + "budget")
                     ? Optional.of(s.duration(p + "budget", null, Duration.ofSeconds(1)))
                     : Optional.empty();
-            queues.add(new QueueConfig(name, workers, cron, batch, budget));
+            int drains = s.integer(p + "drains", QueueConfig.DEFAULT_DRAINS, 1, dev.quarry.queue.Drains.MAX);
+            queues.add(new QueueConfig(name, workers, cron, batch, budget, drains));
         }
         return queues;
     }
@@ -182,7 +183,7 @@ public final class ConfigLoader {
      * Applies the Quartz settings Quarry's guarantees rest on. A file that contradicts one of
      * them is refused rather than silently overridden.
      */
-    private static Properties quartzProperties(Properties file, String fileName, int queueCount) {
+    private static Properties quartzProperties(Properties file, String fileName, int drainCount) {
         for (String key : file.stringPropertyNames()) {
             if (key.startsWith("org.quartz.dataSource.")) {
                 throw new ConfigException(fileName + ": " + key + " is not used: Quarry hands Quartz its own pool; set QUARRY_DB_URL instead");
@@ -217,10 +218,12 @@ public final class ConfigLoader {
         if (!idle.matches("\\d{4,9}")) {
             throw new ConfigException(fileName + ": org.quartz.scheduler.idleWaitTime=" + idle + " is not a whole number of milliseconds, at least 1000");
         }
-        // Each running drain holds a Quartz thread for as long as it runs: one per queue, plus one spare.
+        // Each running drain holds a Quartz thread for as long as it runs: one per drain of every
+        // queue (a node never runs more of a queue's drains than its config names), plus one spare
+        // for the short fires that hand a drain on or retire it.
         String threads = p.getProperty("org.quartz.threadPool.threadCount");
         if (threads == null) {
-            p.put("org.quartz.threadPool.threadCount", String.valueOf(queueCount + 1));
+            p.put("org.quartz.threadPool.threadCount", String.valueOf(drainCount + 1));
         } else {
             int n;
             try {
@@ -228,9 +231,9 @@ public final class ConfigLoader {
             } catch (NumberFormatException e) {
                 throw new ConfigException(fileName + ": org.quartz.threadPool.threadCount=" + threads + " is not a whole number");
             }
-            if (n < queueCount) {
-                throw new ConfigException(fileName + ": org.quartz.threadPool.threadCount=" + n + " is less than the " + queueCount
-                        + " queues in quarry.properties; each drain needs a thread");
+            if (n < drainCount) {
+                throw new ConfigException(fileName + ": org.quartz.threadPool.threadCount=" + n + " is less than the " + drainCount
+                        + " drains of the queues in quarry.properties; each drain needs a thread");
             }
         }
         return p;
@@ -244,7 +247,7 @@ public final class ConfigLoader {
     }
 
     private static String hint(String key) {
-        if (key.startsWith("queue.")) return " (is the queue listed in 'queues'? per-queue keys are workers, cron, batch-size, budget)";
+        if (key.startsWith("queue.")) return " (is the queue listed in 'queues'? per-queue keys are workers, drains, cron, batch-size, budget)";
         if (key.startsWith("handler.")) return " (handler keys are handler.TYPE.shell, .http, .class and .timeout)";
         return "";
     }

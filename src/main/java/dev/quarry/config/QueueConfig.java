@@ -13,9 +13,18 @@ import java.util.Optional;
  *                  never more than {@code workers} at a time
  * @param budget    when set, how long one drain claims before it hands its queue over; empty (the default): a drain
  *                  lives until shutdown, a lost lease or a hand-over to a less busy node
+ * @param drains    how many drains the queue has across the cluster (default 1), each fenced by a lease of its
+ *                  own and running {@code workers} jobs at once: the queue runs at most {@code drains x workers}
+ *                  jobs at a time, cluster-wide
  */
-public record QueueConfig(String name, int workers, String cron, int batchSize, Optional<Duration> budget) {
+public record QueueConfig(String name, int workers, String cron, int batchSize, Optional<Duration> budget, int drains) {
     public static final int DEFAULT_WORKERS = 8;
     public static final String DEFAULT_CRON = "0 * * * * ?";
     public static final int DEFAULT_BATCH_SIZE = 500;
+    public static final int DEFAULT_DRAINS = 1;
+
+    /** Jobs of this queue that may run at once across the whole cluster. */
+    public int globalConcurrency() {
+        return drains * workers;
+    }
 }

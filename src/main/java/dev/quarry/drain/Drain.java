@@ -52,6 +52,10 @@ public final class Drain {
 
     final QueueRuntime rt;
     final String queue;
+    /** This drain's number within its queue, from 1 ({@code queue.Q.drains}). */
+    final int drainNumber;
+    /** The drain's name in log lines: the queue's, or {@code queue#N}. */
+    final String name;
     final Ticker ticker;
     final LeaseKeeper keeper;
     final Dispatcher dispatcher;
@@ -75,32 +79,36 @@ public final class Drain {
     /** Whether the last round claimed past the cursor. */
     private boolean claimedPastCursor;
 
-    /** A drain that lives until shutdown, a lost lease or a hand-over to a less busy node. */
-    public Drain(QueueRuntime rt) {
-        this(rt, Optional.empty(), false, Ticker.SYSTEM);
+    /** Drain {@code drain} of the queue, living until shutdown, a lost lease or a hand-over to a less busy node. */
+    public Drain(QueueRuntime rt, int drain) {
+        this(rt, drain, Optional.empty(), false, Ticker.SYSTEM);
     }
 
     /** A drain that also hands its queue over at {@code end} (the queue's budget). */
-    public Drain(QueueRuntime rt, Instant end) {
-        this(rt, Optional.of(end), false, Ticker.SYSTEM);
+    public Drain(QueueRuntime rt, int drain, Instant end) {
+        this(rt, drain, Optional.of(end), false, Ticker.SYSTEM);
     }
 
     /**
+     * Drain 1 of the queue, for tests and one-off runs.
+     *
      * @param untilIdle also stop as soon as the queue has no due job and nothing runs: one pass
-     *                  over what is due, for tests and one-off runs
+     *                  over what is due
      */
     public Drain(QueueRuntime rt, Instant end, boolean untilIdle) {
-        this(rt, Optional.of(end), untilIdle, Ticker.SYSTEM);
+        this(rt, 1, Optional.of(end), untilIdle, Ticker.SYSTEM);
     }
 
-    Drain(QueueRuntime rt, Optional<Instant> end, boolean untilIdle, Ticker ticker) {
+    Drain(QueueRuntime rt, int drain, Optional<Instant> end, boolean untilIdle, Ticker ticker) {
         this.rt = rt;
         this.queue = rt.queue.name();
+        this.drainNumber = drain;
+        this.name = dev.quarry.queue.Drains.name(queue, drain);
         this.ticker = ticker;
         this.untilIdle = untilIdle;
         this.endNanos = end.map(e -> ticker.nanos() + Math.max(0, Duration.between(Instant.now(), e).toNanos()));
         this.pollNanos = rt.config.pollInterval().toNanos();
-        this.keeper = new LeaseKeeper(rt.leases, queue, rt.node, rt.config.leaseDuration(), ticker);
+        this.keeper = new LeaseKeeper(rt.leases, queue, drain, rt.node, rt.config.leaseDuration(), ticker);
         this.dispatcher = new Dispatcher(rt, keeper, ticker);
         this.nextCancelCheckNanos = ticker.nanos();
     }
@@ -116,19 +124,19 @@ public final class Drain {
     public DrainSummary run() {
         long start = ticker.nanos();
         MDC.put("node", rt.node);
-        MDC.put("queue", queue);
+        MDC.put("queue", name);
         try {
-            log.info("drain of queue {} starting on node {}", queue, rt.node);
+            log.info("drain {} starting on node {}", name, rt.node);
             LeaseStore.Result taken;
             try {
                 taken = keeper.take(() -> stopRequested, LeaseKeeper.Sleeper.SYSTEM);
             } catch (QuarryException e) {
-                log.error("drain of queue {} aborted: {}", queue, e.getMessage());
+                log.error("drain {} aborted: {}", name, e.getMessage());
                 return new DrainSummary(false, 0, 0, 0, 0, 0, 0, 0, "error", elapsed(start));
             }
             if (!taken.acquired()) {
                 LeaseRefused r = taken.refused();
-                log.info("drain of queue {} aborted: a prior drain is still running on node {} (lease epoch {}, {} ms left{})", queue,
+                log.info("drain {} aborted: a prior drain is still running on node {} (lease epoch {}, {} ms left{})", name,
                         Text.oneLine(r.holder(), 200), r.epoch(), r.expiresInMillis(),
                         r.holderCheckedIn() ? "" : "; Quartz lists that node as gone, but its lease was renewed");
                 return new DrainSummary(false, 0, 0, 0, 0, 0, 0, 0, "prior drain running", elapsed(start));
@@ -142,7 +150,7 @@ public final class Drain {
                 loseLease(e);
             } catch (QuarryException e) {
                 endedBy = "error";
-                log.error("drain of queue {} stopped claiming: {}", queue, e.getMessage());
+                log.error("drain {} stopped claiming: {}", name, e.getMessage());
             } finally {
                 new Settler(this).settle();
                 watch.shutdownNow();
@@ -150,10 +158,37 @@ public final class Drain {
             Outcomes o = outcomes;
             DrainSummary summary = new DrainSummary(true, rescued, claimed, o.done, o.retried, o.dead, o.givenBack, o.refused, endedBy,
                     elapsed(start));
-            log.info("drain of queue {} ended ({}): claimed {}, done {}, retried {}, dead {}, given back {}, cancelled {}, refused {},"
-                            + " rescued {} in {} ms (lease epoch {})", queue, endedBy, claimed, o.done, o.retried, o.dead, o.givenBack,
+            log.info("drain {} ended ({}): claimed {}, done {}, retried {}, dead {}, given back {}, cancelled {}, refused {},"
+                            + " rescued {} in {} ms (lease epoch {})", name, endedBy, claimed, o.done, o.retried, o.dead, o.givenBack,
                     o.cancelled, o.refused, rescued, summary.duration().toMillis(), keeper.lease().epoch());
             return summary;
+        } finally {
+            MDC.remove("queue");
+        }
+    }
+
+    /**
+     * Ends a drain no live node is configured for: takes its lease (after its last holder's has
+     * expired), rescues the jobs that holder left running, and gives the lease up.
+     *
+     * @return whether it did (false: a holder is still alive, or the database failed; the next fire tries again)
+     */
+    boolean retire() {
+        MDC.put("node", rt.node);
+        MDC.put("queue", name);
+        try {
+            LeaseStore.Result taken = keeper.take(() -> stopRequested, LeaseKeeper.Sleeper.SYSTEM);
+            if (!taken.acquired()) {
+                log.info("drain {} is not retired yet: node {} still holds it", name, Text.oneLine(taken.refused().holder(), 200));
+                return false;
+            }
+            outcomes = new Outcomes(rt, keeper.lease());
+            rescueOrphans();
+            keeper.release();
+            return true;
+        } catch (QuarryException e) {
+            log.warn("drain {} could not be retired: {}", name, e.getMessage());
+            return false;
         } finally {
             MDC.remove("queue");
         }
@@ -167,7 +202,7 @@ public final class Drain {
      */
     private ScheduledExecutorService leaseWatch() {
         ScheduledExecutorService watch = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "quarry-" + queue + "-lease-watch");
+            Thread t = new Thread(r, "quarry-" + name + "-lease-watch");
             t.setDaemon(true);
             return t;
         });
@@ -177,8 +212,8 @@ public final class Drain {
             int n = dispatcher.interruptAll(Dispatcher.Stop.GIVE_BACK);
             if (n > 0) {
                 MDC.put("node", node);
-                MDC.put("queue", queue);
-                log.warn("lease of queue {} {}: interrupting {} running jobs before a peer may take them over", queue,
+                MDC.put("queue", name);
+                log.warn("lease of drain {} {}: interrupting {} running jobs before a peer may take them over", name,
                         keeper.isLost() ? "was lost" : "could not be renewed in time", n);
             }
         }, LEASE_WATCH_MILLIS, LEASE_WATCH_MILLIS, TimeUnit.MILLISECONDS);
@@ -186,7 +221,7 @@ public final class Drain {
     }
 
     private void rescueOrphans() {
-        for (JobQueue.Rescued r : rt.jobs.rescueOrphans(queue, keeper.lease().epoch(), rt.config.maxAttempts())) {
+        for (JobQueue.Rescued r : rt.jobs.rescueOrphans(keeper.lease(), rt.config.maxAttempts())) {
             rescued++;
             if (r.buried()) outcomes.dead++;
             log.warn("job {} orphaned by node {} during attempt {}/{}: {}", r.id(), Text.oneLine(r.claimedBy(), 200), r.attempt(),
@@ -245,7 +280,7 @@ public final class Drain {
             now = ticker.nanos();
             if (now - nextBalanceCheckNanos >= 0) {
                 nextBalanceCheckNanos = now + BALANCE_CHECK_NANOS;
-                if (rt.rebalancing.shouldHandOver(queue)) {
+                if (rt.rebalancing.shouldHandOver(queue, drainNumber)) {
                     endedBy = "rebalance";
                     return;
                 }
@@ -356,7 +391,7 @@ public final class Drain {
     void loseLease(LeaseLostException e) {
         keeper.lost();
         endedBy = "lease lost";
-        log.warn("drain of queue {} stops: {}", queue, e.getMessage());
+        log.warn("drain {} stops: {}", name, e.getMessage());
     }
 
     /** A database error: log once per spell of trouble, and hold further statements back for a while. */
@@ -365,7 +400,7 @@ public final class Drain {
         if (!troubled) {
             troubled = true;
             troubleSinceNanos = now;
-            log.error("database trouble in drain of queue {}: {}; retrying with backoff", queue, e.getMessage());
+            log.error("database trouble in drain {}: {}; retrying with backoff", name, e.getMessage());
         }
         retryAtNanos = now + backoffNanos(now - troubleSinceNanos, pollNanos);
     }
@@ -373,7 +408,7 @@ public final class Drain {
     void recovered() {
         if (troubled) {
             troubled = false;
-            log.info("database reachable again for queue {} after {} ms", queue, (ticker.nanos() - troubleSinceNanos) / 1_000_000);
+            log.info("database reachable again for drain {} after {} ms", name, (ticker.nanos() - troubleSinceNanos) / 1_000_000);
         }
     }
 

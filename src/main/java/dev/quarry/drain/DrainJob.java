@@ -1,5 +1,6 @@
 package dev.quarry.drain;
 
+import dev.quarry.queue.Drains;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Set;
@@ -13,9 +14,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Quartz job that drains one queue; one JobDetail per queue, named after it, in group
- * {@value #GROUP}. {@code @DisallowConcurrentExecution} asks Quartz's cluster to keep the queue's
- * other triggers BLOCKED while it runs anywhere. Quartz does not always manage it (a stalled node
+ * The Quartz job of one drain of a queue: a queue with {@code queue.Q.drains=N} has N JobDetails
+ * in group {@value #GROUP}, named as {@link Drains#name} says ({@code video}, {@code video#2},
+ * ...), each with its own cron trigger and its own lease. {@code @DisallowConcurrentExecution}
+ * asks Quartz's cluster to keep each drain's other triggers BLOCKED while it runs anywhere, so a
+ * queue never has more than N drains at once; its drains claim side by side (SKIP LOCKED). Quartz does not always manage it (a stalled node
  * declared dead while its drain runs, quartz#782 and #847; a node whose clock runs ahead), so the
  * lease in {@link Drain} is what keeps two drains of a queue apart.
  *
@@ -41,23 +44,26 @@ public final class DrainJob implements InterruptableJob {
         this.others = others;
     }
 
-    public static JobKey jobKey(String queue) {
-        return JobKey.jobKey(queue, GROUP);
+    public static JobKey jobKey(String queue, int drain) {
+        return JobKey.jobKey(Drains.name(queue, drain), GROUP);
     }
 
-    public static TriggerKey cronKey(String queue) {
-        return TriggerKey.triggerKey(queue + "-cron", GROUP);
+    public static TriggerKey cronKey(String queue, int drain) {
+        return TriggerKey.triggerKey(Drains.name(queue, drain) + "-cron", GROUP);
     }
 
     @Override
     public void execute(JobExecutionContext context) {
-        String queue = context.getJobDetail().getKey().getName();
+        String name = context.getJobDetail().getKey().getName();
+        String queue = Drains.queue(name);
+        int number = Drains.number(name);
         QueueRuntime rt = runtimes.get(queue);
-        if (rt == null) {
-            handOverUnserved(context, queue);
+        if (rt == null || number > rt.queue.drains()) {
+            if (handOverUnserved(context, queue, number) || rt == null) return;
+            retire(context, rt, number);
             return;
         }
-        Drain drain = rt.queue.budget().map(b -> new Drain(rt, Instant.now().plus(b))).orElseGet(() -> new Drain(rt));
+        Drain drain = rt.queue.budget().map(b -> new Drain(rt, number, Instant.now().plus(b))).orElseGet(() -> new Drain(rt, number));
         current = drain;
         if (interrupted) drain.requestStop();
         DrainSummary summary;
@@ -66,7 +72,35 @@ public final class DrainJob implements InterruptableJob {
         } finally {
             current = null;
         }
-        if (!interrupted && HAND_OVERS.contains(summary.endedBy())) followUpIfDue(context, rt);
+        if (!interrupted && HAND_OVERS.contains(summary.endedBy())) followUpIfDue(context, rt, number);
+    }
+
+    /**
+     * A drain beyond what every live node is configured for (the queue's drains were lowered):
+     * this node takes its lease, once the last holder's has expired, rescues the jobs that holder
+     * left running, gives the lease up and removes the drain's Quartz job, so nothing fires it
+     * again. Its lease row stays, unheld; {@code bin/quarry status} lists it as retired. A node
+     * started later with more drains registers the job again.
+     */
+    private void retire(JobExecutionContext context, QueueRuntime rt, int number) {
+        Drain drain = new Drain(rt, number);
+        current = drain;
+        if (interrupted) drain.requestStop();
+        boolean retired;
+        try {
+            retired = drain.retire();
+        } finally {
+            current = null;
+        }
+        if (!retired) return;
+        try {
+            context.getScheduler().deleteJob(context.getJobDetail().getKey());
+            log.info("drain {} retired: no live node is configured for more than {} drains of queue {}", Drains.name(rt.queue.name(), number),
+                    number - 1, rt.queue.name());
+        } catch (SchedulerException e) {
+            log.warn("drain {} could not remove its Quartz job ({}); its next fire retires it again", Drains.name(rt.queue.name(), number),
+                    e.getMessage());
+        }
     }
 
     /**
@@ -75,33 +109,41 @@ public final class DrainJob implements InterruptableJob {
      * balancing thread pool steers it to a less busy node. A drain refused by a live one asks for
      * nothing: the live drain is the answer, and asking again would only loop.
      */
-    private static void followUpIfDue(JobExecutionContext context, QueueRuntime rt) {
+    private static void followUpIfDue(JobExecutionContext context, QueueRuntime rt, int number) {
         try {
-            if (rt.jobs.hasDue(rt.queue.name())) context.getScheduler().triggerJob(jobKey(rt.queue.name()));
+            if (rt.jobs.hasDue(rt.queue.name())) context.getScheduler().triggerJob(jobKey(rt.queue.name(), number));
         } catch (SchedulerException | RuntimeException e) {
-            log.warn("could not schedule a follow-up drain of queue {}: {}; the next fire drains it", rt.queue.name(), e.getMessage());
+            log.warn("could not schedule a follow-up of drain {}: {}; the next fire drains it", Drains.name(rt.queue.name(), number),
+                    e.getMessage());
         }
     }
 
     /**
-     * Quartz fired a queue this node does not serve (not in its {@code queues}): a fire dropped here
-     * would leave the queue without a drain until its next fire, and the balancer, which sees this
-     * node as idle, would send it here again. So when a live peer serves the queue, this node holds
-     * its scheduler back for a moment and asks Quartz to fire the queue again, for that peer.
+     * Quartz fired a drain this node does not run: its queue is not in this node's {@code queues},
+     * or the queue has fewer drains in this node's config. A fire dropped here would leave the
+     * drain idle until its next fire, and the balancer, which sees this node as idle, would send it
+     * here again. So when a live peer runs the drain, this node holds its scheduler back for a
+     * moment and asks Quartz to fire it again, for that peer.
+     *
+     * @return whether a peer runs the drain (the fire was handed on, or could not be)
      */
-    private void handOverUnserved(JobExecutionContext context, String queue) {
+    private boolean handOverUnserved(JobExecutionContext context, String queue, int number) {
+        String name = Drains.name(queue, number);
         try {
-            if (!others.serve(queue)) {
-                log.warn("drain of queue {} fired on a node that does not serve it, and no live node serves it: its jobs wait until"
-                        + " a node that lists it in 'queues' runs", queue);
-                return;
+            if (!others.serve(queue, number)) {
+                if (!runtimes.containsKey(queue)) {
+                    log.warn("drain {} fired on a node that does not serve its queue, and no live node serves it: its jobs wait until"
+                            + " a node that lists it in 'queues' runs", name);
+                }
+                return false;
             }
-            log.info("drain of queue {} fired on a node that does not serve it: leaving it to a node that does", queue);
+            log.info("drain {} fired on a node that does not run it: leaving it to a node that does", name);
             others.leaveNextFiresToPeers();
-            context.getScheduler().triggerJob(jobKey(queue));
+            context.getScheduler().triggerJob(jobKey(queue, number));
         } catch (SchedulerException | RuntimeException e) {
-            log.warn("could not hand queue {} to a node that serves it: {}; its next fire tries again", queue, e.getMessage());
+            log.warn("could not hand drain {} to a node that runs it: {}; its next fire tries again", name, e.getMessage());
         }
+        return true;
     }
 
     /** Called by Quartz on shutdown: the drain stops claiming and winds down within the grace period. */

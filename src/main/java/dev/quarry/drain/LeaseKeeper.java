@@ -28,6 +28,7 @@ public final class LeaseKeeper {
 
     private final LeaseStore store;
     private final String queue;
+    private final int drain;
     private final String node;
     private final Duration duration;
     private final Ticker ticker;
@@ -41,9 +42,10 @@ public final class LeaseKeeper {
     private long nextRenewNanos;
     private volatile boolean lost;
 
-    public LeaseKeeper(LeaseStore store, String queue, String node, Duration duration, Ticker ticker) {
+    public LeaseKeeper(LeaseStore store, String queue, int drain, String node, Duration duration, Ticker ticker) {
         this.store = store;
         this.queue = queue;
+        this.drain = drain;
         this.node = node;
         this.duration = duration;
         this.ticker = ticker;
@@ -67,7 +69,7 @@ public final class LeaseKeeper {
         long latest = start + durationNanos + HANDOVER_WAIT_NANOS;
         while (true) {
             long sent = ticker.nanos();
-            LeaseStore.Result r = store.tryAcquire(queue, node, duration);
+            LeaseStore.Result r = store.tryAcquire(queue, drain, node, duration);
             long now = ticker.nanos();
             if (r.acquired()) {
                 taken(r.lease(), sent);

@@ -2,13 +2,13 @@ package dev.quarry.drain;
 
 /**
  * What a drain job asks of the rest of the cluster when Quartz fires it on a node that does not
- * serve its queue (nodes may list different {@code queues}).
+ * run that drain (nodes may list different {@code queues}, and different drains per queue).
  */
 public interface OtherNodes {
     /** Outside a cluster node (tests, tools): nobody else to ask. */
     OtherNodes NONE = new OtherNodes() {
         @Override
-        public boolean serve(String queue) {
+        public boolean serve(String queue, int drain) {
             return false;
         }
 
@@ -17,8 +17,8 @@ public interface OtherNodes {
         }
     };
 
-    /** Whether some live peer serves {@code queue}. */
-    boolean serve(String queue);
+    /** Whether some live peer serves {@code queue} with at least {@code drain} drains configured. */
+    boolean serve(String queue, int drain);
 
     /** Holds this node back from acquiring fires for a moment, so a peer takes the next one. */
     void leaveNextFiresToPeers();

@@ -8,8 +8,12 @@ package dev.quarry.drain;
 @FunctionalInterface
 public interface Rebalancing {
     /** For a drain outside a cluster node (tests, tools): never hand over early. */
-    Rebalancing NEVER = queue -> false;
+    Rebalancing NEVER = (queue, drain) -> false;
 
-    /** @param queue the queue of the drain that asks: only a node that serves it can take it over */
-    boolean shouldHandOver(String queue);
+    /**
+     * @param queue the queue of the drain that asks: only a node that serves it, with at least
+     *              {@code drain} drains configured, can take it over
+     * @param drain the asking drain's number
+     */
+    boolean shouldHandOver(String queue, int drain);
 }

@@ -30,7 +30,7 @@ final class Settler {
             if (!interrupted && (d.keeper.isLost() || graceOver)) {
                 int n = d.dispatcher.interruptAll(Dispatcher.Stop.GIVE_BACK);
                 if (n > 0) {
-                    log.warn("interrupting {} running jobs of queue {} ({})", n, d.queue, d.keeper.isLost() ? "lease lost" : "shutdown grace over");
+                    log.warn("interrupting {} running jobs of drain {} ({})", n, d.name, d.keeper.isLost() ? "lease lost" : "shutdown grace over");
                 }
                 interrupted = true;
             }
@@ -56,7 +56,7 @@ final class Settler {
             try {
                 if (!d.keeper.release()) d.loseLease(new LeaseLostException(d.keeper.lease()));
             } catch (QuarryException e) {
-                log.warn("could not release the lease of queue {}; it expires by itself: {}", d.queue, e.getMessage());
+                log.warn("could not release the lease of drain {}; it expires by itself: {}", d.name, e.getMessage());
             }
         }
     }
@@ -78,8 +78,8 @@ final class Settler {
             }
         }
         if (d.outcomes.unrecorded()) {
-            log.error("{} outcomes of queue {} could not be recorded; those jobs stay running until the next drain rescues and reruns them",
-                    d.outcomes.waiting(), d.queue);
+            log.error("{} outcomes of drain {} could not be recorded; those jobs stay running until the next drain rescues and reruns them",
+                    d.outcomes.waiting(), d.name);
         }
     }
 

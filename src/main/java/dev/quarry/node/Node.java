@@ -104,8 +104,8 @@ public final class Node {
             }
             scheduler.setJobFactory(new QuarryJobFactory(Map.copyOf(runtimes), new OtherNodes() {
                 @Override
-                public boolean serve(String queue) {
-                    return nodeQueues.servedByLivePeer(queue, node);
+                public boolean serve(String queue, int drain) {
+                    return nodeQueues.servedByLivePeer(queue, drain, node);
                 }
 
                 @Override
@@ -113,11 +113,15 @@ public final class Node {
                     threadPool.leaveNextFiresToPeers();
                 }
             }));
-            for (QueueConfig q : config.queues()) register(scheduler, q);
+            for (QueueConfig q : config.queues()) {
+                for (int d = 1; d <= q.drains(); d++) register(scheduler, q, d);
+            }
             scheduler.start();
             // After the start, whose first check-in makes this node live: a peer's clean-up of dead
             // nodes' rows never takes a starting node's.
-            nodeQueues.register(node, runtimes.keySet());
+            Map<String, Integer> drains = new LinkedHashMap<>();
+            config.queues().forEach(q -> drains.put(q.name(), q.drains()));
+            nodeQueues.register(node, drains);
             Pruner pruner = new Pruner(jobs, List.copyOf(runtimes.keySet()), config.retention(), config.pruneInterval());
             pruner.start();
             Node n = new Node(config, pool, scheduler, runtimes, threadPool, nodeQueues, pruner, node);
@@ -180,14 +184,18 @@ public final class Node {
     }
 
     /**
-     * Adds the queue's drain job and cron trigger unless they are there. Every node does this at
-     * start, several at once; the cron is updated when this node's config says otherwise.
+     * Adds the job and cron trigger of drain {@code drain} of the queue unless they are there. Every
+     * node does this at start, several at once; the cron is updated when this node's config says
+     * otherwise. Drains beyond a node's config are left alone here: a node configured for them may
+     * still run them, and once none is, their next fire retires them ({@link DrainJob}).
      */
-    private static void register(Scheduler scheduler, QueueConfig q) throws SchedulerException {
-        JobDetail job = JobBuilder.newJob(DrainJob.class).withIdentity(DrainJob.jobKey(q.name()))
-                .withDescription("drains queue " + q.name()).storeDurably().requestRecovery(true).build();
+    private static void register(Scheduler scheduler, QueueConfig q, int drain) throws SchedulerException {
+        String name = dev.quarry.queue.Drains.name(q.name(), drain);
+        JobDetail job = JobBuilder.newJob(DrainJob.class).withIdentity(DrainJob.jobKey(q.name(), drain))
+                .withDescription(drain == 1 ? "drains queue " + q.name() : "drain " + drain + " of queue " + q.name())
+                .storeDurably().requestRecovery(true).build();
         // "Fire and proceed": drains missed while the queue was blocked or the cluster down merge into one run now.
-        CronTrigger trigger = TriggerBuilder.newTrigger().withIdentity(DrainJob.cronKey(q.name())).forJob(job)
+        CronTrigger trigger = TriggerBuilder.newTrigger().withIdentity(DrainJob.cronKey(q.name(), drain)).forJob(job)
                 .withSchedule(CronScheduleBuilder.cronSchedule(q.cron()).withMisfireHandlingInstructionFireAndProceed()).build();
         if (!scheduler.checkExists(job.getKey())) {
             try {
@@ -204,7 +212,7 @@ public final class Node {
                 // another node scheduled it a moment ago
             }
         } else if (!(existing instanceof CronTrigger c) || !c.getCronExpression().equals(q.cron())) {
-            log.info("queue {}: schedule changed to '{}'", q.name(), q.cron());
+            log.info("drain {}: schedule changed to '{}'", name, q.cron());
             scheduler.rescheduleJob(trigger.getKey(), trigger);
         }
     }
@@ -216,10 +224,13 @@ public final class Node {
      */
     private void kickIdleQueues() {
         for (QueueRuntime rt : runtimes.values()) {
-            try {
-                if (rt.leases().liveHolder(rt.queue().name()).isEmpty()) scheduler.triggerJob(DrainJob.jobKey(rt.queue().name()));
-            } catch (QuarryException | SchedulerException e) {
-                log.warn("could not start a drain of queue {} at once ({}); its next fire drains it", rt.queue().name(), e.getMessage());
+            for (int d = 1; d <= rt.queue().drains(); d++) {
+                try {
+                    if (rt.leases().liveHolder(rt.queue().name(), d).isEmpty()) scheduler.triggerJob(DrainJob.jobKey(rt.queue().name(), d));
+                } catch (QuarryException | SchedulerException e) {
+                    log.warn("could not start drain {} at once ({}); its next fire drains it", dev.quarry.queue.Drains.name(rt.queue().name(), d),
+                            e.getMessage());
+                }
             }
         }
     }
@@ -301,7 +312,7 @@ public final class Node {
             // the list is for the log line only
         }
         int busy = threads == null ? -1 : threads.running();
-        return (drains.isEmpty() ? "no drain running" : "drains of queues " + String.join(", ", drains) + " still running")
+        return (drains.isEmpty() ? "no drain running" : "drains " + String.join(", ", drains) + " still running")
                 + (busy < 0 ? "" : ", " + busy + " Quartz worker threads busy (a worker that cannot record a completion retries it every "
                 + config.quartz().getProperty(DB_FAILURE_RETRY_KEY, Long.toString(DB_FAILURE_RETRY_MILLIS)).trim() + " ms)");
     }

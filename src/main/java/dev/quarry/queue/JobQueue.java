@@ -125,7 +125,7 @@ public final class JobQueue {
     public Claim claim(Lease lease, Duration leaseDuration, boolean renew, int limit, int defaultMaxAttempts, int payloadMaxBytes,
                        List<ClaimedJob> completed, Cursor after) {
         long token = ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
-        return tx.inTransaction("claim from queue " + lease.queue(), c -> {
+        return tx.inTransaction("claim for drain " + lease.drainName(), c -> {
             boolean paused = renew && LeaseStore.renew(c, lease, leaseDuration);
             List<ClaimedJob> refused = completed.isEmpty() ? List.of() : markDone(c, completed);
             if (paused || limit == 0) return new Claim(List.of(), refused, renew, null);
@@ -162,12 +162,14 @@ public final class JobQueue {
             int n;
             try (PreparedStatement upd = c.prepareStatement(CLAIM_UPDATE_SQL + marks(ids.size()) + ")")) {
                 upd.setString(1, lease.queue());
-                upd.setString(2, lease.holder());
-                upd.setLong(3, lease.epoch());
-                upd.setLong(4, token);
-                upd.setString(5, lease.holder());
-                upd.setLong(6, lease.epoch());
-                bindIds(upd, 7, ids);
+                upd.setInt(2, lease.drain());
+                upd.setString(3, lease.holder());
+                upd.setLong(4, lease.epoch());
+                upd.setLong(5, token);
+                upd.setString(6, lease.holder());
+                upd.setLong(7, lease.epoch());
+                upd.setInt(8, lease.drain());
+                bindIds(upd, 9, ids);
                 n = upd.executeUpdate();
             }
             if (n == 0) {
@@ -180,10 +182,14 @@ public final class JobQueue {
         });
     }
 
-    /** The claim's UPDATE; parameters: queue, holder, epoch (the lease), token, holder, epoch, then the ids. */
-    static final String CLAIM_UPDATE_SQL = "UPDATE quarry_jobs j JOIN quarry_leases l ON l.queue = ? AND l.holder = ? AND l.epoch = ?"
-            + " AND l.paused = 0 SET j.status = 'running', j.attempts = j.attempts + 1, j.claim_token = ?, j.claimed_by = ?,"
-            + " j.lease_epoch = ?, j.started_at = NOW(6) WHERE j.status = 'ready' AND j.id IN (";
+    /**
+     * The claim's UPDATE; parameters: queue, drain, holder, epoch (the lease), token, holder, epoch,
+     * drain, then the ids. Each row records the drain and epoch it was claimed under: the drain's
+     * next holder rescues it if this one dies.
+     */
+    static final String CLAIM_UPDATE_SQL = "UPDATE quarry_jobs j JOIN quarry_leases l ON l.queue = ? AND l.drain = ? AND l.holder = ?"
+            + " AND l.epoch = ? AND l.paused = 0 SET j.status = 'running', j.attempts = j.attempts + 1, j.claim_token = ?,"
+            + " j.claimed_by = ?, j.lease_epoch = ?, j.drain = ?, j.started_at = NOW(6) WHERE j.status = 'ready' AND j.id IN (";
 
     /** For callers with nothing to record: renews and claims. */
     public List<ClaimedJob> claim(Lease lease, Duration leaseDuration, int limit, int defaultMaxAttempts, int payloadMaxBytes) {
@@ -263,9 +269,10 @@ public final class JobQueue {
     public java.util.Set<Long> cancelRequests(Lease lease) {
         return tx.autoCommit("read cancel requests of queue " + lease.queue(), c -> {
             try (PreparedStatement sel = c.prepareStatement("SELECT id FROM quarry_jobs WHERE queue = ? AND status = 'running'"
-                    + " AND lease_epoch = ? AND cancel_requested = 1")) {
+                    + " AND COALESCE(drain, 1) = ? AND lease_epoch = ? AND cancel_requested = 1")) {
                 sel.setString(1, lease.queue());
-                sel.setLong(2, lease.epoch());
+                sel.setInt(2, lease.drain());
+                sel.setLong(3, lease.epoch());
                 java.util.Set<Long> ids = new java.util.HashSet<>();
                 try (ResultSet rs = sel.executeQuery()) {
                     while (rs.next()) ids.add(rs.getLong(1));
@@ -328,20 +335,24 @@ public final class JobQueue {
     }
 
     /**
-     * Returns to ready, or buries when no attempt is left, every job of the queue still running
-     * under an epoch older than {@code epoch}. Called by a drain that has just taken the lease:
-     * every earlier drain of the queue has then ended or been declared dead, so such a job's
-     * claim belongs to nobody. The attempt it was on counts.
+     * Returns to ready, or buries when no attempt is left, every job still running under an
+     * earlier epoch of the lease's drain. Called by a drain that has just taken its lease: every
+     * earlier holder of that drain has then ended or been declared dead, so such a job's claim
+     * belongs to nobody. The queue's other drains keep their jobs: each row names the drain that
+     * claimed it (NULL, from a node before drains were numbered, is drain 1). The attempt it was on
+     * counts.
      */
-    public List<Rescued> rescueOrphans(String queue, long epoch, int defaultMaxAttempts) {
-        return tx.inTransaction("rescue orphaned jobs of queue " + queue, c -> {
+    public List<Rescued> rescueOrphans(Lease lease, int defaultMaxAttempts) {
+        return tx.inTransaction("rescue orphaned jobs of drain " + lease.drainName(), c -> {
             List<Rescued> found = new ArrayList<>();
             try (PreparedStatement sel = c.prepareStatement(
                     "SELECT id, claimed_by, attempts, COALESCE(max_attempts, ?), cancel_requested FROM quarry_jobs"
-                            + " WHERE queue = ? AND status = 'running' AND (lease_epoch IS NULL OR lease_epoch < ?) FOR UPDATE")) {
+                            + " WHERE queue = ? AND status = 'running' AND COALESCE(drain, 1) = ?"
+                            + " AND (lease_epoch IS NULL OR lease_epoch < ?) FOR UPDATE")) {
                 sel.setInt(1, defaultMaxAttempts);
-                sel.setString(2, queue);
-                sel.setLong(3, epoch);
+                sel.setString(2, lease.queue());
+                sel.setInt(3, lease.drain());
+                sel.setLong(4, lease.epoch());
                 try (ResultSet rs = sel.executeQuery()) {
                     while (rs.next()) {
                         int attempts = rs.getInt(3);

@@ -40,50 +40,78 @@ public final class LeaseStore {
     }
 
     /**
-     * Takes the queue's lease for {@code node}, raising its epoch, when no drain holds it: the row
-     * has no holder, or its expiry has passed by the database's clock. An unexpired lease is never
-     * taken, whatever Quartz says of its holder: Quartz declares a node dead after a stall, a
-     * skewed clock or a slow database as readily as after a crash, and the holder's own start gate
-     * ({@link dev.quarry.drain.LeaseKeeper}) stays open until the expiry it last wrote. Taking the
-     * lease only after that expiry is what keeps a job from starting on two nodes.
+     * Takes the lease of drain {@code drain} of the queue for {@code node}, raising its epoch, when
+     * no one holds it: the row has no holder, or its expiry has passed by the database's clock. An
+     * unexpired lease is never taken, whatever Quartz says of its holder: Quartz declares a node
+     * dead after a stall, a skewed clock or a slow database as readily as after a crash, and the
+     * holder's own start gate ({@link dev.quarry.drain.LeaseKeeper}) stays open until the expiry it
+     * last wrote. Taking the lease only after that expiry is what keeps a job from starting on two
+     * nodes.
      *
      * @return the lease, or who holds it, for how long, and whether Quartz still lists the holder
      */
-    public Result tryAcquire(String queue, String node, Duration duration) {
-        return tx.inTransaction("take the lease of queue " + queue, c -> {
+    public Result tryAcquire(String queue, int drain, String node, Duration duration) {
+        String name = Drains.name(queue, drain);
+        return tx.inTransaction("take the lease of drain " + name, c -> {
             // A plain read first: a drain waiting out a live lease asks several times a second, and a
             // locking read each time would queue up behind, and deadlock with, the holder's claims.
-            LeaseRow seen = read(c, queue, false);
+            LeaseRow seen = read(c, queue, drain, false);
             if (seen == null) {
-                try (PreparedStatement ins = c.prepareStatement("INSERT IGNORE INTO quarry_leases (queue) VALUES (?)")) {
-                    ins.setString(1, queue);
-                    ins.executeUpdate();
-                }
+                create(c, queue, drain);
             } else if (seen.held()) {
-                return refused(c, queue, seen);
+                return refused(c, queue, drain, seen);
             }
-            LeaseRow row = read(c, queue, true);
-            if (row.held()) return refused(c, queue, row);
+            LeaseRow row = read(c, queue, drain, true);
+            if (row.held()) return refused(c, queue, drain, row);
             try (PreparedStatement upd = c.prepareStatement(
                     "UPDATE quarry_leases SET holder = ?, epoch = epoch + 1, acquired_at = NOW(6),"
-                            + " expires_at = NOW(6) + INTERVAL ? MICROSECOND WHERE queue = ? AND epoch = ?")) {
+                            + " expires_at = NOW(6) + INTERVAL ? MICROSECOND WHERE queue = ? AND drain = ? AND epoch = ?")) {
                 upd.setString(1, node);
                 upd.setLong(2, duration.toNanos() / 1000);
                 upd.setString(3, queue);
-                upd.setLong(4, row.epoch());
+                upd.setInt(4, drain);
+                upd.setLong(5, row.epoch());
                 if (upd.executeUpdate() != 1) {
-                    throw new SQLException("lease row of queue " + queue + " changed under its row lock");
+                    throw new SQLException("lease row of drain " + name + " changed under its row lock");
                 }
             }
-            return new Result(new Lease(queue, node, row.epoch() + 1), null);
+            return new Result(new Lease(queue, drain, node, row.epoch() + 1), null);
         });
     }
 
-    /** The queue's lease row, locked when {@code forUpdate}; null when the queue has none yet. */
-    private static LeaseRow read(Connection c, String queue, boolean forUpdate) throws SQLException {
-        try (PreparedStatement sel = c.prepareStatement("SELECT holder, epoch, TIMESTAMPDIFF(MICROSECOND, NOW(6), expires_at)"
-                + " FROM quarry_leases WHERE queue = ?" + (forUpdate ? " FOR UPDATE" : ""))) {
+    /**
+     * Creates a drain's lease row, paused when its queue is. Drain 1's row is the queue's: it is
+     * created first and locked while a later drain's row copies its pause flag, and a pause locks it
+     * before it writes every row of the queue, so a drain added while the queue is being paused is
+     * paused too.
+     */
+    private static void create(Connection c, String queue, int drain) throws SQLException {
+        try (PreparedStatement ins = c.prepareStatement("INSERT IGNORE INTO quarry_leases (queue, drain) VALUES (?, 1)")) {
+            ins.setString(1, queue);
+            ins.executeUpdate();
+        }
+        if (drain == 1) return;
+        boolean paused;
+        try (PreparedStatement sel = c.prepareStatement("SELECT paused FROM quarry_leases WHERE queue = ? AND drain = 1 FOR UPDATE")) {
             sel.setString(1, queue);
+            try (ResultSet rs = sel.executeQuery()) {
+                paused = rs.next() && rs.getBoolean(1);
+            }
+        }
+        try (PreparedStatement ins = c.prepareStatement("INSERT IGNORE INTO quarry_leases (queue, drain, paused) VALUES (?, ?, ?)")) {
+            ins.setString(1, queue);
+            ins.setInt(2, drain);
+            ins.setBoolean(3, paused);
+            ins.executeUpdate();
+        }
+    }
+
+    /** The drain's lease row, locked when {@code forUpdate}; null when it has none yet. */
+    private static LeaseRow read(Connection c, String queue, int drain, boolean forUpdate) throws SQLException {
+        try (PreparedStatement sel = c.prepareStatement("SELECT holder, epoch, TIMESTAMPDIFF(MICROSECOND, NOW(6), expires_at)"
+                + " FROM quarry_leases WHERE queue = ? AND drain = ?" + (forUpdate ? " FOR UPDATE" : ""))) {
+            sel.setString(1, queue);
+            sel.setInt(2, drain);
             try (ResultSet rs = sel.executeQuery()) {
                 return rs.next() ? new LeaseRow(rs.getString(1), rs.getLong(2), rs.getLong(3)) : null;
             }
@@ -91,7 +119,7 @@ public final class LeaseStore {
     }
 
     /** The refusal, with whether Quartz still lists the holder (a plain read: it locks nothing of Quartz's). */
-    private Result refused(Connection c, String queue, LeaseRow row) throws SQLException {
+    private Result refused(Connection c, String queue, int drain, LeaseRow row) throws SQLException {
         boolean checkedIn;
         try (PreparedStatement sel = c.prepareStatement("SELECT 1 FROM " + quartzTablePrefix + "SCHEDULER_STATE"
                 + " WHERE SCHED_NAME = ? AND INSTANCE_NAME = ?")) {
@@ -101,7 +129,7 @@ public final class LeaseStore {
                 checkedIn = rs.next();
             }
         }
-        return new Result(null, new LeaseRefused(queue, row.holder(), row.epoch(), row.remainingMicros() / 1000, checkedIn));
+        return new Result(null, new LeaseRefused(Drains.name(queue, drain), row.holder(), row.epoch(), row.remainingMicros() / 1000, checkedIn));
     }
 
     private record LeaseRow(String holder, long epoch, long remainingMicros) {
@@ -125,10 +153,12 @@ public final class LeaseStore {
 
     /** Whether the lease row still names this drain and says the queue is paused. */
     static boolean isPaused(Connection c, Lease lease) throws SQLException {
-        try (PreparedStatement sel = c.prepareStatement("SELECT paused FROM quarry_leases WHERE queue = ? AND holder = ? AND epoch = ?")) {
+        try (PreparedStatement sel = c.prepareStatement(
+                "SELECT paused FROM quarry_leases WHERE queue = ? AND drain = ? AND holder = ? AND epoch = ?")) {
             sel.setString(1, lease.queue());
-            sel.setString(2, lease.holder());
-            sel.setLong(3, lease.epoch());
+            sel.setInt(2, lease.drain());
+            sel.setString(3, lease.holder());
+            sel.setLong(4, lease.epoch());
             try (ResultSet rs = sel.executeQuery()) {
                 return rs.next() && rs.getBoolean(1);
             }
@@ -137,18 +167,19 @@ public final class LeaseStore {
 
     private static int extend(Connection c, Lease lease, Duration duration, String condition) throws SQLException {
         try (PreparedStatement upd = c.prepareStatement("UPDATE quarry_leases SET expires_at = NOW(6) + INTERVAL ? MICROSECOND"
-                + " WHERE queue = ? AND holder = ? AND epoch = ?" + condition)) {
+                + " WHERE queue = ? AND drain = ? AND holder = ? AND epoch = ?" + condition)) {
             upd.setLong(1, duration.toNanos() / 1000);
             upd.setString(2, lease.queue());
-            upd.setString(3, lease.holder());
-            upd.setLong(4, lease.epoch());
+            upd.setInt(3, lease.drain());
+            upd.setString(4, lease.holder());
+            upd.setLong(5, lease.epoch());
             return upd.executeUpdate();
         }
     }
 
     /** @throws LeaseLostException when another drain has taken the lease over */
     public void renew(Lease lease, Duration duration) {
-        tx.inTransaction("renew the lease of queue " + lease.queue(), c -> {
+        tx.inTransaction("renew the lease of drain " + lease.drainName(), c -> {
             renew(c, lease, duration);
             return null;
         });
@@ -156,23 +187,25 @@ public final class LeaseStore {
 
     /** Gives the lease up so the next drain need not wait for it to expire. A lost lease is left alone. */
     public boolean release(Lease lease) {
-        return tx.autoCommit("release the lease of queue " + lease.queue(), c -> {
-            try (PreparedStatement upd = c.prepareStatement(
-                    "UPDATE quarry_leases SET holder = NULL, expires_at = NOW(6) WHERE queue = ? AND holder = ? AND epoch = ?")) {
+        return tx.autoCommit("release the lease of drain " + lease.drainName(), c -> {
+            try (PreparedStatement upd = c.prepareStatement("UPDATE quarry_leases SET holder = NULL, expires_at = NOW(6)"
+                    + " WHERE queue = ? AND drain = ? AND holder = ? AND epoch = ?")) {
                 upd.setString(1, lease.queue());
-                upd.setString(2, lease.holder());
-                upd.setLong(3, lease.epoch());
+                upd.setInt(2, lease.drain());
+                upd.setString(3, lease.holder());
+                upd.setLong(4, lease.epoch());
                 return upd.executeUpdate() == 1;
             }
         });
     }
 
-    /** Whether some drain holds the queue's lease now (it may be this node's). */
-    public Optional<String> liveHolder(String queue) {
-        return tx.autoCommit("read the lease of queue " + queue, c -> {
+    /** Who holds the lease of drain {@code drain} of the queue now (it may be this node). */
+    public Optional<String> liveHolder(String queue, int drain) {
+        return tx.autoCommit("read the lease of drain " + Drains.name(queue, drain), c -> {
             try (PreparedStatement sel = c.prepareStatement(
-                    "SELECT holder FROM quarry_leases WHERE queue = ? AND holder IS NOT NULL AND expires_at > NOW(6)")) {
+                    "SELECT holder FROM quarry_leases WHERE queue = ? AND drain = ? AND holder IS NOT NULL AND expires_at > NOW(6)")) {
                 sel.setString(1, queue);
+                sel.setInt(2, drain);
                 try (ResultSet rs = sel.executeQuery()) {
                     return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
                 }
@@ -181,24 +214,28 @@ public final class LeaseStore {
     }
 
     /**
-     * The cluster's live nodes, each with the number of queue leases it holds now; the balancer's
-     * view of who drains how much. A node is live while Quartz would not yet declare it dead: its
-     * last check-in is younger than its check-in interval plus {@link #QUARTZ_CHECKIN_GRACE_MILLIS}, on this
-     * node's clock (Quartz's own test, which already asks for synchronized clocks).
+     * The cluster's live nodes, each with the drains it holds now, counted per queue (a live node
+     * that holds none maps to an empty map); the balancer's view of who drains how much. A node is
+     * live while Quartz would not yet declare it dead: its last check-in is younger than its
+     * check-in interval plus {@link #QUARTZ_CHECKIN_GRACE_MILLIS}, on this node's clock (Quartz's
+     * own test, which already asks for synchronized clocks).
      */
-    public Map<String, Integer> drainsByLiveNode() {
+    public Map<String, Map<String, Integer>> drainsByLiveNode() {
         return tx.autoCommit("read the cluster's drains", c -> {
             try (PreparedStatement sel = c.prepareStatement(
-                    "SELECT s.INSTANCE_NAME, (SELECT COUNT(*) FROM quarry_leases l"
-                            + "   WHERE l.holder = s.INSTANCE_NAME AND l.expires_at > NOW(6)) AS drains"
-                            + " FROM " + quartzTablePrefix + "SCHEDULER_STATE s"
-                            + " WHERE s.SCHED_NAME = ? AND s.LAST_CHECKIN_TIME + s.CHECKIN_INTERVAL + ? >= ?")) {
+                    "SELECT s.INSTANCE_NAME, l.queue, COUNT(l.queue) FROM " + quartzTablePrefix + "SCHEDULER_STATE s"
+                            + " LEFT JOIN quarry_leases l ON l.holder = s.INSTANCE_NAME AND l.expires_at > NOW(6)"
+                            + " WHERE s.SCHED_NAME = ? AND s.LAST_CHECKIN_TIME + s.CHECKIN_INTERVAL + ? >= ?"
+                            + " GROUP BY s.INSTANCE_NAME, l.queue")) {
                 sel.setString(1, schedulerName);
                 sel.setLong(2, QUARTZ_CHECKIN_GRACE_MILLIS);
                 sel.setLong(3, System.currentTimeMillis());
-                Map<String, Integer> drains = new HashMap<>();
+                Map<String, Map<String, Integer>> drains = new HashMap<>();
                 try (ResultSet rs = sel.executeQuery()) {
-                    while (rs.next()) drains.put(rs.getString(1), rs.getInt(2));
+                    while (rs.next()) {
+                        Map<String, Integer> byQueue = drains.computeIfAbsent(rs.getString(1), k -> new HashMap<>());
+                        if (rs.getString(2) != null) byQueue.put(rs.getString(2), rs.getInt(3));
+                    }
                 }
                 return drains;
             }

@@ -2,14 +2,11 @@ package dev.quarry.queue;
 
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.util.Collection;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Map;
-import java.util.Set;
 
 /**
- * All SQL on {@code quarry_node_queues}: which queues each node serves. Quartz fires a queue's
+ * All SQL on {@code quarry_node_queues}: which queues each node serves, and with how many drains. Quartz fires a queue's
  * drain on whichever node acquires its trigger, and nodes may list different {@code queues} (a
  * video queue only on the hosts with the encoder, a rolling change of the config), so a node must
  * be able to tell whether a live peer serves a queue it does not, and the balancer must hand a
@@ -28,8 +25,8 @@ public final class NodeQueues {
         this.quartzTablePrefix = quartzTablePrefix;
     }
 
-    /** Records the queues {@code node} serves, and forgets nodes Quartz no longer lists. */
-    public void register(String node, Collection<String> queues) {
+    /** Records the queues {@code node} serves, each with its drains, and forgets nodes Quartz no longer lists. */
+    public void register(String node, Map<String, Integer> queues) {
         tx.inTransaction("record the queues of node " + node, c -> {
             try (PreparedStatement del = c.prepareStatement("DELETE FROM quarry_node_queues WHERE node = ? OR node NOT IN"
                     + " (SELECT INSTANCE_NAME FROM " + quartzTablePrefix + "SCHEDULER_STATE WHERE SCHED_NAME = ?)")) {
@@ -37,10 +34,11 @@ public final class NodeQueues {
                 del.setString(2, schedulerName);
                 del.executeUpdate();
             }
-            try (PreparedStatement ins = c.prepareStatement("INSERT INTO quarry_node_queues (node, queue) VALUES (?, ?)")) {
-                for (String q : queues) {
+            try (PreparedStatement ins = c.prepareStatement("INSERT INTO quarry_node_queues (node, queue, drains) VALUES (?, ?, ?)")) {
+                for (Map.Entry<String, Integer> q : queues.entrySet()) {
                     ins.setString(1, node);
-                    ins.setString(2, q);
+                    ins.setString(2, q.getKey());
+                    ins.setInt(3, q.getValue());
                     ins.addBatch();
                 }
                 ins.executeBatch();
@@ -60,28 +58,28 @@ public final class NodeQueues {
     }
 
     /**
-     * The queues each live node serves. A node is live while Quartz would not yet declare it dead
-     * (as in {@link LeaseStore#drainsByLiveNode}).
+     * The queues each live node serves, each with the drains the node's config names. A node is
+     * live while Quartz would not yet declare it dead (as in {@link LeaseStore#drainsByLiveNode}).
      */
-    public Map<String, Set<String>> byLiveNode() {
+    public Map<String, Map<String, Integer>> byLiveNode() {
         return tx.autoCommit("read which queues the cluster's nodes serve", c -> {
-            try (PreparedStatement sel = c.prepareStatement("SELECT n.node, n.queue FROM quarry_node_queues n JOIN " + quartzTablePrefix
+            try (PreparedStatement sel = c.prepareStatement("SELECT n.node, n.queue, n.drains FROM quarry_node_queues n JOIN " + quartzTablePrefix
                     + "SCHEDULER_STATE s ON s.SCHED_NAME = ? AND s.INSTANCE_NAME = n.node"
                     + " WHERE s.LAST_CHECKIN_TIME + s.CHECKIN_INTERVAL + ? >= ?")) {
                 sel.setString(1, schedulerName);
                 sel.setLong(2, LeaseStore.QUARTZ_CHECKIN_GRACE_MILLIS);
                 sel.setLong(3, System.currentTimeMillis());
-                Map<String, Set<String>> out = new HashMap<>();
+                Map<String, Map<String, Integer>> out = new HashMap<>();
                 try (ResultSet rs = sel.executeQuery()) {
-                    while (rs.next()) out.computeIfAbsent(rs.getString(1), k -> new HashSet<>()).add(rs.getString(2));
+                    while (rs.next()) out.computeIfAbsent(rs.getString(1), k -> new HashMap<>()).put(rs.getString(2), rs.getInt(3));
                 }
                 return out;
             }
         });
     }
 
-    /** Whether some live node other than {@code self} serves {@code queue}. */
-    public boolean servedByLivePeer(String queue, String self) {
-        return byLiveNode().entrySet().stream().anyMatch(e -> !e.getKey().equals(self) && e.getValue().contains(queue));
+    /** Whether some live node other than {@code self} serves {@code queue} with at least {@code drain} drains. */
+    public boolean servedByLivePeer(String queue, int drain, String self) {
+        return byLiveNode().entrySet().stream().anyMatch(e -> !e.getKey().equals(self) && e.getValue().getOrDefault(queue, 0) >= drain);
     }
 }

@@ -80,7 +80,37 @@ public final class SchemaCheck {
             }
         }
         if (!exists(c, "quarry_node_queues")) problems.add("table quarry_node_queues is missing from database " + db + ": run " + upgrade);
+        problems.addAll(drainProblems(c, db));
         return problems;
+    }
+
+    /** What version 3 added for several drains per queue: a drain number on leases, jobs and node rows, in the lease's key. */
+    private static List<String> drainProblems(Connection c, String db) throws SQLException {
+        List<String> problems = new ArrayList<>();
+        String upgrade = SchemaScripts.scriptName(3);
+        for (String[] column : new String[][] {{"quarry_leases", "drain"}, {"quarry_jobs", "drain"}, {"quarry_node_queues", "drains"}}) {
+            if (!hasColumn(c, column[0], column[1])) {
+                problems.add("column " + column[0] + "." + column[1] + " is missing from database " + db + ": run " + upgrade);
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM information_schema.STATISTICS"
+                + " WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'quarry_leases' AND INDEX_NAME = 'PRIMARY'"
+                + " AND SEQ_IN_INDEX = 2 AND COLUMN_NAME = 'drain'");
+             ResultSet rs = ps.executeQuery()) {
+            if (!rs.next()) problems.add("the primary key of quarry_leases in database " + db + " is not (queue, drain): run " + upgrade);
+        }
+        return problems;
+    }
+
+    private static boolean hasColumn(Connection c, String table, String column) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM information_schema.COLUMNS"
+                + " WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND COLUMN_NAME = ?")) {
+            ps.setString(1, table);
+            ps.setString(2, column);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
     }
 
     private static boolean exists(Connection c, String table) throws SQLException {

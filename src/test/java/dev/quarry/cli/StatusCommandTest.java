@@ -42,8 +42,14 @@ class StatusCommandTest {
         db.exec("INSERT INTO quarry_jobs (type, status, claim_token, claimed_by, attempts) VALUES ('noop', 'running', 7, 'node-a', 1)");
         db.exec("INSERT INTO quarry_jobs (type, status, finished_at) VALUES ('noop', 'done', NOW(6)), ('noop', 'done', NOW(6)),"
                 + " ('noop', 'done', NOW(6) - INTERVAL 2 HOUR), ('noop', 'dead', NOW(6) - INTERVAL 10 MINUTE)");
-        db.exec("INSERT INTO quarry_leases (queue, holder, epoch, acquired_at, expires_at) VALUES ('default', 'node-a', 3, NOW(6),"
-                + " NOW(6) + INTERVAL 30 SECOND)");
+        db.exec("DELETE FROM quarry_node_queues");
+        // default has drains 1 and 2 in node-a's config, both held by node-a; drain 3's row is left
+        // from a config that had three.
+        db.exec("INSERT INTO quarry_node_queues (node, queue, drains) VALUES ('node-a', 'default', 2)");
+        db.exec("INSERT INTO quarry_leases (queue, drain, holder, epoch, acquired_at, expires_at) VALUES"
+                + " ('default', 1, 'node-a', 3, NOW(6), NOW(6) + INTERVAL 30 SECOND),"
+                + " ('default', 2, 'node-a', 1, NOW(6), NOW(6) + INTERVAL 30 SECOND),"
+                + " ('default', 3, NULL, 6, NOW(6), NOW(6) - INTERVAL 1 HOUR)");
         // legacy: rows, but no configured queue serves it; paused too.
         db.exec("INSERT INTO quarry_jobs (queue, type) VALUES ('legacy', 'noop'), ('legacy', 'noop')");
         db.exec("INSERT INTO quarry_leases (queue, holder, epoch, expires_at, paused) VALUES ('legacy', 'node-b', 9, NOW(6) - INTERVAL 1 MINUTE, 1)");
@@ -54,10 +60,10 @@ class StatusCommandTest {
         Cli.Result r = Cli.run(Cli.config(db, "default,video"), db.dataSource(), "", "status");
         assertThat(r.exit()).as(r.toString()).isZero();
         List<String> lines = r.out().lines().toList();
-        assertThat(line(lines, "node-a")).matches("node-a\\s+(\\d+ms|[\\d.]+s) ago\\s+7\\.5s\\s+yes\\s+default");
+        assertThat(line(lines, "node-a")).matches("node-a\\s+(\\d+ms|[\\d.]+s) ago\\s+7\\.5s\\s+yes\\s+default, default#2");
         assertThat(line(lines, "node-b")).contains("no (silent");
         String nodeHeader = line(lines, "NODE");
-        assertThat(cell(nodeHeader, line(lines, "node-a"), "DRAINING")).isEqualTo("default");
+        assertThat(cell(nodeHeader, line(lines, "node-a"), "DRAINING")).isEqualTo("default, default#2");
         assertThat(r.out()).doesNotContain("node-z");
 
         String header = line(lines, "QUEUE");
@@ -72,13 +78,26 @@ class StatusCommandTest {
         assertThat(cell(header, def, "DONE 1H")).isEqualTo("2");
         assertThat(cell(header, def, "DEAD 1M")).isEqualTo("0");
         assertThat(cell(header, def, "DEAD 1H")).isEqualTo("1");
-        assertThat(def).contains("node-a (epoch 3)");
+        assertThat(cell(header, def, "DRAINS HELD")).isEqualTo("2");
         assertThat(line(lines, "video ")).doesNotContain("not served");
         String legacy = line(lines, "legacy ");
         assertThat(legacy).contains(StatusCommand.NOT_SERVED);
         assertThat(cell(header, legacy, "PAUSED")).isEqualTo("yes");
-        assertThat(cell(header, legacy, "LEASE")).isEqualTo("-"); // expired: nobody holds it
+        assertThat(cell(header, legacy, "DRAINS HELD")).isEqualTo("0"); // expired: nobody holds it
         assertThat(header.indexOf("READY")).isEqualTo(def.indexOf(cell(header, def, "READY")));
+
+        // One line per drain: its holder, epoch, lease left and running jobs; a row no live node runs is retired.
+        String drains = line(lines, "DRAIN ");
+        String first = lines.stream().filter(l -> l.startsWith("default ")).toList().get(1);
+        assertThat(cell(drains, first, "HOLDER")).isEqualTo("node-a");
+        assertThat(cell(drains, first, "EPOCH")).isEqualTo("3");
+        assertThat(cell(drains, first, "RUNNING")).isEqualTo("1");
+        assertThat(cell(drains, first, "NOTE")).isEmpty();
+        assertThat(cell(drains, line(lines, "default#2 "), "EPOCH")).isEqualTo("1");
+        assertThat(cell(drains, line(lines, "default#2 "), "RUNNING")).isEqualTo("0");
+        assertThat(cell(drains, line(lines, "default#3 "), "HOLDER")).isEqualTo("-");
+        assertThat(cell(drains, line(lines, "default#3 "), "NOTE")).isEqualTo(StatusCommand.RETIRED);
+        assertThat(cell(drains, lines.stream().filter(l -> l.startsWith("legacy ")).toList().get(1), "NOTE")).isEqualTo(StatusCommand.RETIRED);
     }
 
     @Test
@@ -93,7 +112,7 @@ class StatusCommandTest {
         assertThat(doc).containsEntry("scheduler", "quarry").containsEntry("configured_queues", List.of("default", "video"));
         List<Map<String, Object>> nodes = list(doc.get("nodes"));
         assertThat(nodes).extracting(n -> n.get("instance") + "=" + n.get("alive")).containsExactly("node-a=true", "node-b=false");
-        assertThat(nodes).extracting(n -> n.get("draining")).containsExactly(List.of("default"), List.of());
+        assertThat(nodes).extracting(n -> n.get("draining")).containsExactly(List.of("default", "default#2"), List.of());
 
         List<Map<String, Object>> queues = list(doc.get("queues"));
         assertThat(queues).extracting(q -> q.get("name")).containsExactly("default", "video", "legacy", ODD_QUEUE);
@@ -102,9 +121,12 @@ class StatusCommandTest {
                 .containsEntry("dead_last_hour", 1L).doesNotContainKey("note");
         assertThat(def.get("counts")).isEqualTo(Map.of("scheduled", 1L, "ready", 2L, "running", 1L, "done", 3L, "dead", 1L, "cancelled", 0L));
         assertThat((Long) def.get("oldest_due_age_ms")).isBetween(90_000L, 150_000L);
-        assertThat(def.get("lease")).asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.MAP)
-                .containsEntry("holder", "node-a").containsEntry("epoch", 3L);
-        assertThat(queues.get(1)).containsEntry("configured", true).containsEntry("lease", null).containsEntry("oldest_due_age_ms", null);
+        List<Map<String, Object>> drains = list(def.get("drains"));
+        assertThat(drains).extracting(d -> d.get("name") + " " + d.get("holder") + " " + d.get("epoch") + " " + d.get("running") + " "
+                + d.get("configured")).containsExactly("default node-a 3 1 true", "default#2 node-a 1 0 true", "default#3 null 6 0 false");
+        assertThat((Long) drains.get(0).get("expires_in_ms")).isBetween(1L, 30_000L);
+        assertThat(drains.get(2)).containsEntry("expires_in_ms", null).containsEntry("drain", 3L);
+        assertThat(queues.get(1)).containsEntry("configured", true).containsEntry("drains", List.of()).containsEntry("oldest_due_age_ms", null);
         assertThat(queues.get(2)).containsEntry("configured", false).containsEntry("note", StatusCommand.NOT_SERVED).containsEntry("paused", true);
         assertThat(queues.get(3)).containsEntry("configured", false).containsEntry("note", StatusCommand.NOT_SERVED);
     }

@@ -30,13 +30,33 @@ class BalancerTest {
         balancer = new Balancer("me", () -> {
             reads.incrementAndGet();
             if (databaseDown) throw new QuarryException("read the cluster's drains failed: connection refused");
-            return Map.copyOf(drains);
+            return held();
         }, () -> {
-            Map<String, java.util.Set<String>> all = new HashMap<>();
-            drains.keySet().forEach(n -> all.put(n, served.getOrDefault(n, java.util.Set.of("q"))));
+            Map<String, Map<String, Integer>> all = new HashMap<>();
+            drains.keySet().forEach(n -> {
+                Map<String, Integer> queues = new HashMap<>();
+                served.getOrDefault(n, java.util.Set.of("q")).forEach(q -> queues.put(q, 1));
+                queues.putAll(configured.getOrDefault(n, Map.of()));
+                all.put(n, queues);
+            });
             return all;
         }, running::get, Duration.ofSeconds(10), clock::get);
     }
+
+    /**
+     * Each node's drains as the lease table shows them: {@link #drains} counts a node's drains in
+     * all, held as drains of queues no test asks about; {@link #ofQueue} adds drains of one queue.
+     */
+    private Map<String, Map<String, Integer>> held() {
+        Map<String, Map<String, Integer>> out = new HashMap<>();
+        drains.forEach((n, count) -> out.put(n, new HashMap<>(Map.of("elsewhere", count))));
+        ofQueue.forEach((n, byQueue) -> out.computeIfAbsent(n, k -> new HashMap<>()).putAll(byQueue));
+        return out;
+    }
+
+    private final Map<String, Map<String, Integer>> ofQueue = new HashMap<>();
+    /** Drains per queue a node's config names, where a test sets more than one. */
+    private final Map<String, Map<String, Integer>> configured = new HashMap<>();
 
     private void tick(long nanos) {
         clock.addAndGet(nanos);
@@ -66,35 +86,35 @@ class BalancerTest {
         running.set(3);
         drains.put("me", 3);
         drains.put("peer", 0);
-        assertThat(balancer.shouldHandOver("q")).as("just seen").isFalse();
+        assertThat(balancer.shouldHandOver("q", 1)).as("just seen").isFalse();
         tick(Balancer.SETTLE_NANOS - SECOND);
-        assertThat(balancer.shouldHandOver("q")).as("not yet settled").isFalse();
+        assertThat(balancer.shouldHandOver("q", 1)).as("not yet settled").isFalse();
         tick(SECOND);
-        assertThat(balancer.shouldHandOver("q")).as("settled").isTrue();
+        assertThat(balancer.shouldHandOver("q", 1)).as("settled").isTrue();
         tick(SECOND);
-        assertThat(balancer.shouldHandOver("q")).as("one drain per cooldown").isFalse();
+        assertThat(balancer.shouldHandOver("q", 1)).as("one drain per cooldown").isFalse();
         tick(Balancer.COOLDOWN_NANOS - 2 * SECOND);
-        assertThat(balancer.shouldHandOver("q")).as("still cooling down").isFalse();
+        assertThat(balancer.shouldHandOver("q", 1)).as("still cooling down").isFalse();
         tick(SECOND);
-        assertThat(balancer.shouldHandOver("q")).as("uneven all through the cooldown").isTrue();
+        assertThat(balancer.shouldHandOver("q", 1)).as("uneven all through the cooldown").isTrue();
     }
 
     @Test
     void after_a_hand_over_an_imbalance_that_went_away_must_settle_anew() {
         running.set(3);
         drains.put("peer", 0);
-        balancer.shouldHandOver("q");
+        balancer.shouldHandOver("q", 1);
         tick(Balancer.SETTLE_NANOS);
-        assertThat(balancer.shouldHandOver("q")).isTrue();
+        assertThat(balancer.shouldHandOver("q", 1)).isTrue();
         tick(SECOND);
         running.set(2);
         drains.put("peer", 1);
-        assertThat(balancer.shouldHandOver("q")).as("even now").isFalse();
+        assertThat(balancer.shouldHandOver("q", 1)).as("even now").isFalse();
         tick(Balancer.COOLDOWN_NANOS);
         drains.put("peer", 0);
-        assertThat(balancer.shouldHandOver("q")).as("uneven again, just now").isFalse();
+        assertThat(balancer.shouldHandOver("q", 1)).as("uneven again, just now").isFalse();
         tick(Balancer.SETTLE_NANOS);
-        assertThat(balancer.shouldHandOver("q")).isTrue();
+        assertThat(balancer.shouldHandOver("q", 1)).isTrue();
     }
 
     @Test
@@ -102,13 +122,13 @@ class BalancerTest {
         running.set(2);
         drains.put("me", 2);
         drains.put("peer", 0);
-        assertThat(balancer.shouldHandOver("q")).isFalse();
+        assertThat(balancer.shouldHandOver("q", 1)).isFalse();
         tick(SECOND);
         drains.put("peer", 1); // the joining peer took a queue of its own
-        assertThat(balancer.shouldHandOver("q")).isFalse();
+        assertThat(balancer.shouldHandOver("q", 1)).isFalse();
         tick(Balancer.SETTLE_NANOS);
         drains.put("peer", 0);
-        assertThat(balancer.shouldHandOver("q")).as("a new imbalance starts its own settle period").isFalse();
+        assertThat(balancer.shouldHandOver("q", 1)).as("a new imbalance starts its own settle period").isFalse();
     }
 
     @Test
@@ -129,7 +149,7 @@ class BalancerTest {
         assertThat(balancer.mayStartAnother()).isTrue();
         for (int i = 0; i < 10; i++) {
             tick(SECOND);
-            assertThat(balancer.shouldHandOver("q")).isFalse();
+            assertThat(balancer.shouldHandOver("q", 1)).isFalse();
         }
     }
 
@@ -141,12 +161,12 @@ class BalancerTest {
         served.put("peer", java.util.Set.of("other"));
         for (int i = 0; i < 20; i++) {
             tick(SECOND);
-            assertThat(balancer.shouldHandOver("q")).as("the idle peer does not serve q").isFalse();
+            assertThat(balancer.shouldHandOver("q", 1)).as("the idle peer does not serve q").isFalse();
         }
         boolean handed = false;
         for (int i = 0; i < 7 && !handed; i++) {
             tick(SECOND);
-            handed = balancer.shouldHandOver("other");
+            handed = balancer.shouldHandOver("other", 1);
         }
         assertThat(handed).as("the peer serves this one").isTrue();
     }
@@ -160,9 +180,48 @@ class BalancerTest {
         boolean handed = false;
         for (int i = 0; i < 8 && !handed; i++) {
             tick(SECOND);
-            assertThat(balancer.shouldHandOver("only-here")).isFalse(); // this node's other drain asks in between
-            handed = balancer.shouldHandOver("q");
+            assertThat(balancer.shouldHandOver("only-here", 1)).isFalse(); // this node's other drain asks in between
+            handed = balancer.shouldHandOver("q", 1);
         }
         assertThat(handed).isTrue();
+    }
+
+    @Test
+    void spreads_the_drains_of_a_queue_even_when_the_totals_are_even_enough() {
+        running.set(2);
+        ofQueue.put("me", Map.of("q", 2));
+        drains.put("peer", 1); // a drain of another queue: 2 against 1 is no imbalance of totals
+        configured.put("peer", Map.of("q", 3));
+        configured.put("me", Map.of("q", 3));
+        assertThat(balancer.shouldHandOver("q", 2)).as("just seen").isFalse();
+        tick(Balancer.SETTLE_NANOS);
+        assertThat(balancer.shouldHandOver("q", 2)).as("two drains of q here, none on a peer that runs q").isTrue();
+    }
+
+    @Test
+    void keeps_two_drains_of_a_queue_while_every_peer_holds_one() {
+        running.set(2);
+        ofQueue.put("me", Map.of("q", 2));
+        ofQueue.put("peer", Map.of("q", 1));
+        configured.put("peer", Map.of("q", 3));
+        for (int i = 0; i < 20; i++) {
+            tick(SECOND);
+            assertThat(balancer.shouldHandOver("q", 3)).as("3 drains on 2 nodes: 2 and 1 is as even as it gets").isFalse();
+        }
+    }
+
+    @Test
+    void hands_a_drain_only_to_a_peer_configured_for_that_many_drains() {
+        running.set(2);
+        ofQueue.put("me", Map.of("q", 2));
+        drains.put("peer", 1);
+        configured.put("peer", Map.of("q", 2));
+        for (int i = 0; i < 20; i++) {
+            tick(SECOND);
+            assertThat(balancer.shouldHandOver("q", 3)).as("the peer runs only drains 1 and 2 of q").isFalse();
+        }
+        assertThat(balancer.shouldHandOver("q", 2)).as("drain 2 it can run, once the imbalance has settled").isFalse();
+        tick(Balancer.SETTLE_NANOS);
+        assertThat(balancer.shouldHandOver("q", 2)).as("drain 2 it can run").isTrue();
     }
 }

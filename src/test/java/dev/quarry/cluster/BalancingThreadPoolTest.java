@@ -36,7 +36,11 @@ class BalancingThreadPoolTest {
     }
 
     private void balance(Duration maxDefer) {
-        pool.balanceWith(new Balancer("me", () -> Map.copyOf(drains), Map::of, pool::running, maxDefer));
+        pool.balanceWith(new Balancer("me", () -> {
+            Map<String, Map<String, Integer>> held = new java.util.HashMap<>();
+            drains.forEach((n, count) -> held.put(n, Map.of("q", count)));
+            return held;
+        }, Map::of, pool::running, maxDefer));
     }
 
     private void runBlockingDrain() {

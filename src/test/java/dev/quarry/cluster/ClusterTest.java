@@ -301,7 +301,7 @@ class ClusterTest {
                     "SELECT COUNT(*) FROM QRTZ_SCHEDULER_STATE WHERE INSTANCE_NAME = ?", cutId) == 1, cut::tail);
             assertThat(cut.alive()).as("the cut-off node rejoins rather than dying").isTrue();
             Poll.until(LONG, "the healed node to notice it lost the queue",
-                    () -> cut.output().contains("was lost: another drain took the queue over"), cut::tail);
+                    () -> cut.output().contains("was lost: another node took the drain over"), cut::tail);
         }
         assertThat(finalizedTwice()).as("jobs finalized twice").isZero();
         assertThat(claimsOutOfEpochOrder("default")).as("claims made by the cut-off drain after its successor's").isZero();

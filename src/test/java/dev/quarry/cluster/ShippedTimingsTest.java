@@ -167,7 +167,7 @@ class ShippedTimingsTest {
                 assertThat(runsStartedWithoutTheLease()).as("runs started without the lease, after the %d s stall", stall).isEmpty();
                 if (epochAfter > epochBefore) {
                     Poll.until(LONG, "the resumed node to notice it lost the queue",
-                            () -> victim.output().contains("was lost: another drain took the queue over"), victim::tail);
+                            () -> victim.output().contains("was lost: another node took the drain over"), victim::tail);
                 }
             }
         } finally {

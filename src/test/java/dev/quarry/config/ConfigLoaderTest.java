@@ -37,7 +37,7 @@ class ConfigLoaderTest {
     @Test
     void an_empty_file_gives_one_default_queue_and_the_documented_defaults() {
         QuarryConfig c = load("");
-        assertThat(c.queues()).containsExactly(new QueueConfig("default", 8, "0 * * * * ?", 500, java.util.Optional.empty()));
+        assertThat(c.queues()).containsExactly(new QueueConfig("default", 8, "0 * * * * ?", 500, java.util.Optional.empty(), 1));
         assertThat(c.maxAttempts()).isEqualTo(5);
         assertThat(c.leaseDuration()).isEqualTo(Duration.ofSeconds(30));
         assertThat(c.payloadMaxBytes()).isEqualTo(1024 * 1024);
@@ -160,7 +160,22 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> load("", "org.quartz.dataSource.myDS.URL = jdbc:x", ENV))
                 .hasMessageStartingWith("quartz.properties: org.quartz.dataSource.myDS.URL is not used");
         assertThatThrownBy(() -> load("queues = a, b, c", "org.quartz.threadPool.threadCount = 2", ENV))
-                .hasMessageContaining("threadCount=2 is less than the 3 queues");
+                .hasMessageContaining("threadCount=2 is less than the 3 drains of the queues");
+        assertThatThrownBy(() -> load("queues = a\nqueue.a.drains = 4", "org.quartz.threadPool.threadCount = 3", ENV))
+                .hasMessageContaining("threadCount=3 is less than the 4 drains of the queues");
+    }
+
+    @Test
+    void drains_default_to_one_and_set_the_queues_cluster_wide_concurrency() {
+        QueueConfig one = load("", "", ENV).queues().get(0);
+        assertThat(one.drains()).isEqualTo(1);
+        QuarryConfig c = load("queues = video, mail\nqueue.video.drains = 3\nqueue.video.workers = 4", "", ENV);
+        assertThat(c.queue("video").drains()).isEqualTo(3);
+        assertThat(c.queue("video").globalConcurrency()).isEqualTo(12);
+        assertThat(c.quartz().getProperty("org.quartz.threadPool.threadCount")).as("a thread per drain, and a spare").isEqualTo("5");
+        assertThatThrownBy(() -> load("queue.default.drains = 0", "", ENV)).hasMessageStartingWith("quarry.properties: queue.default.drains=0");
+        assertThatThrownBy(() -> load("queue.default.drains = 65", "", ENV)).hasMessageStartingWith("quarry.properties: queue.default.drains=65");
+        assertThatThrownBy(() -> load("queue.default.drains = two", "", ENV)).hasMessageStartingWith("quarry.properties: queue.default.drains=two");
     }
 
     @Test

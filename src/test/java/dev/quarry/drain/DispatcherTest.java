@@ -43,7 +43,7 @@ class DispatcherTest {
         QuarryConfig config = ConfigLoader.fromProperties(p, new Properties(), Map.of("QUARRY_DB_URL", "jdbc:mariadb://127.0.0.1:1/unused"));
         QueueRuntime rt = new QueueRuntime("node-a", config.queues().get(0), config, null, null, HandlerRegistry.of(handlers, timeouts),
                 workers, Rebalancing.NEVER);
-        keeper = new LeaseKeeper(null, "default", "node-a", Duration.ofSeconds(30), ticker);
+        keeper = new LeaseKeeper(null, "default", 1, "node-a", Duration.ofSeconds(30), ticker);
         keeper.confirmed(ticker.nanos());
         dispatcher = new Dispatcher(rt, keeper, ticker);
     }

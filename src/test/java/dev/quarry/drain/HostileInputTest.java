@@ -115,7 +115,7 @@ class HostileInputTest {
     void a_handler_that_ignores_interrupts_is_abandoned_after_the_grace_and_its_job_given_back() {
         long id = db.insertJob("stubborn", "{}");
         long t0 = System.nanoTime();
-        Drain drain = new Drain(rt.runtime, Instant.now().plusSeconds(60));
+        Drain drain = new Drain(rt.runtime, 1, Instant.now().plusSeconds(60));
         Thread stopper = new Thread(() -> {
             dev.quarry.testing.Poll.until(Duration.ofSeconds(10), "the job to start", () -> "running".equals(db.status(id)));
             drain.requestStop();

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 class LeaseKeeperTest {
     private static final Duration LEASE = Duration.ofSeconds(30);
     private final ManualTicker ticker = new ManualTicker();
-    private final LeaseKeeper keeper = new LeaseKeeper(null, "default", "node-a", LEASE, ticker);
+    private final LeaseKeeper keeper = new LeaseKeeper(null, "default", 1, "node-a", LEASE, ticker);
 
     @Test
     void a_confirmed_lease_lets_jobs_start_and_asks_for_renewal_after_a_third_of_it() {

@@ -52,7 +52,7 @@ class DelayedJobsTest {
     }
 
     private Lease lease() {
-        return leases.tryAcquire("default", "node-a", LEASE).lease();
+        return leases.tryAcquire("default", 1, "node-a", LEASE).lease();
     }
 
     @Test
@@ -97,7 +97,7 @@ class DelayedJobsTest {
         hc.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
         try (HikariDataSource one = new HikariDataSource(hc)) {
             Transactions tx = new Transactions(one);
-            Lease lease = new LeaseStore(tx, "quarry", "QRTZ_").tryAcquire("default", "node-a", LEASE).lease();
+            Lease lease = new LeaseStore(tx, "quarry", "QRTZ_").tryAcquire("default", 1, "node-a", LEASE).lease();
             JobQueue queue = new JobQueue(tx);
             long session = sessionId(one);
             long first = rowsRead(one);

@@ -46,10 +46,10 @@ class LeaseAndFencingTest {
 
     @Test
     void a_live_lease_is_refused_to_another_drain_naming_its_holder() {
-        LeaseStore.Result a = leases.tryAcquire("default", "node-a", LEASE);
+        LeaseStore.Result a = leases.tryAcquire("default", 1, "node-a", LEASE);
         assertThat(a.acquired()).isTrue();
         assertThat(a.lease().epoch()).isEqualTo(1);
-        LeaseStore.Result b = leases.tryAcquire("default", "node-b", LEASE);
+        LeaseStore.Result b = leases.tryAcquire("default", 1, "node-b", LEASE);
         assertThat(b.acquired()).isFalse();
         assertThat(b.refused().holder()).isEqualTo("node-a");
         assertThat(b.refused().expiresInMillis()).isBetween(20_000L, 30_000L);
@@ -57,41 +57,41 @@ class LeaseAndFencingTest {
 
     @Test
     void even_the_same_node_cannot_take_a_live_lease_twice() {
-        assertThat(leases.tryAcquire("default", "node-a", LEASE).acquired()).isTrue();
-        assertThat(leases.tryAcquire("default", "node-a", LEASE).acquired()).isFalse();
+        assertThat(leases.tryAcquire("default", 1, "node-a", LEASE).acquired()).isTrue();
+        assertThat(leases.tryAcquire("default", 1, "node-a", LEASE).acquired()).isFalse();
     }
 
     @Test
     void a_released_or_expired_lease_is_taken_with_a_higher_epoch() {
-        Lease first = leases.tryAcquire("default", "node-a", LEASE).lease();
+        Lease first = leases.tryAcquire("default", 1, "node-a", LEASE).lease();
         assertThat(leases.release(first)).isTrue();
-        Lease second = leases.tryAcquire("default", "node-b", Duration.ofMillis(1)).lease();
+        Lease second = leases.tryAcquire("default", 1, "node-b", Duration.ofMillis(1)).lease();
         assertThat(second.epoch()).isEqualTo(first.epoch() + 1);
         db.exec("UPDATE quarry_leases SET expires_at = NOW(6) - INTERVAL 1 SECOND");
-        Lease third = leases.tryAcquire("default", "node-a", LEASE).lease();
+        Lease third = leases.tryAcquire("default", 1, "node-a", LEASE).lease();
         assertThat(third.epoch()).isEqualTo(second.epoch() + 1);
     }
 
     @Test
     void an_unexpired_lease_is_never_taken_even_when_quartz_declared_its_holder_dead() {
-        Lease a = leases.tryAcquire("default", "node-a", LEASE).lease();
+        Lease a = leases.tryAcquire("default", 1, "node-a", LEASE).lease();
         db.exec("DELETE FROM QRTZ_SCHEDULER_STATE WHERE INSTANCE_NAME = 'node-a'"); // what Quartz's cluster recovery does
-        LeaseStore.Result b = leases.tryAcquire("default", "node-b", LEASE);
+        LeaseStore.Result b = leases.tryAcquire("default", 1, "node-b", LEASE);
         assertThat(b.acquired()).as("Quartz's verdict alone frees nothing").isFalse();
         assertThat(b.refused().holder()).isEqualTo("node-a");
         assertThat(b.refused().holderCheckedIn()).isFalse();
         assertThat(b.refused().expiresInMillis()).isPositive();
         db.exec("UPDATE quarry_leases SET expires_at = NOW(6) - INTERVAL 1 MICROSECOND"); // the expiry, by database time
-        LeaseStore.Result c = leases.tryAcquire("default", "node-b", LEASE);
+        LeaseStore.Result c = leases.tryAcquire("default", 1, "node-b", LEASE);
         assertThat(c.acquired()).isTrue();
         assertThat(c.lease().epoch()).isEqualTo(a.epoch() + 1);
     }
 
     @Test
     void a_drain_whose_lease_was_taken_over_can_neither_claim_nor_renew() {
-        Lease a = leases.tryAcquire("default", "node-a", LEASE).lease();
+        Lease a = leases.tryAcquire("default", 1, "node-a", LEASE).lease();
         db.exec("UPDATE quarry_leases SET expires_at = NOW(6) - INTERVAL 1 SECOND"); // node-a stalled past its lease
-        leases.tryAcquire("default", "node-b", LEASE);
+        leases.tryAcquire("default", 1, "node-b", LEASE);
         db.insertJob("noop", "{}");
         assertThatThrownBy(() -> jobs.claim(a, LEASE, 10, 5, 1000)).isInstanceOf(LeaseLostException.class)
                 .hasMessageContaining("epoch " + a.epoch());
@@ -103,14 +103,14 @@ class LeaseAndFencingTest {
     @Test
     void a_late_completion_after_a_take_over_changes_nothing() {
         long id = db.insertJob("noop", "{}");
-        Lease a = leases.tryAcquire("default", "node-a", LEASE).lease();
+        Lease a = leases.tryAcquire("default", 1, "node-a", LEASE).lease();
         List<ClaimedJob> claimedByA = jobs.claim(a, LEASE, 10, 5, 1000);
         assertThat(claimedByA).hasSize(1);
 
         // node-a stalls past its lease; node-b takes the queue and rescues the job
         db.exec("UPDATE quarry_leases SET expires_at = NOW(6) - INTERVAL 1 SECOND");
-        Lease b = leases.tryAcquire("default", "node-b", LEASE).lease();
-        List<JobQueue.Rescued> rescued = jobs.rescueOrphans("default", b.epoch(), 5);
+        Lease b = leases.tryAcquire("default", 1, "node-b", LEASE).lease();
+        List<JobQueue.Rescued> rescued = jobs.rescueOrphans(b, 5);
         assertThat(rescued).extracting(JobQueue.Rescued::id).containsExactly(id);
         List<ClaimedJob> claimedByB = jobs.claim(b, LEASE, 10, 5, 1000);
         assertThat(claimedByB).hasSize(1);
@@ -137,7 +137,7 @@ class LeaseAndFencingTest {
         long again = db.insert("INSERT INTO quarry_jobs (type, status, attempts, claimed_by, lease_epoch, claim_token) VALUES ('noop', 'running', 1, 'gone', 3, 9)");
         long last = db.insert("INSERT INTO quarry_jobs (type, status, attempts, max_attempts, claimed_by, lease_epoch, claim_token) VALUES ('noop', 'running', 2, 2, 'gone', 3, 9)");
         long current = db.insert("INSERT INTO quarry_jobs (type, status, attempts, claimed_by, lease_epoch, claim_token) VALUES ('noop', 'running', 1, 'me', 4, 9)");
-        List<JobQueue.Rescued> r = jobs.rescueOrphans("default", 4, 5);
+        List<JobQueue.Rescued> r = jobs.rescueOrphans(new Lease("default", 1, "me", 4), 5);
         assertThat(r).extracting(JobQueue.Rescued::id).containsExactlyInAnyOrder(again, last);
         assertThat(db.job(again)).containsEntry("status", "ready").containsEntry("attempts", 1)
                 .containsEntry("last_error", "orphaned: node gone stopped during attempt 1 of 5; will run again");

@@ -17,7 +17,10 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** A version-1 database brought to version 2 by sql/002_scheduled_state.sql, with rows in every state. */
+/**
+ * Older databases brought to the current version: version 1 through sql/002_scheduled_state.sql
+ * and sql/003_drains.sql, version 2 through sql/003_drains.sql, with rows in every state.
+ */
 class SchemaUpgradeTest {
     private static final Duration LEASE = Duration.ofSeconds(30);
 
@@ -25,18 +28,30 @@ class SchemaUpgradeTest {
     void a_version_1_database_is_refused_with_one_line_naming_the_upgrade_script() {
         try (TestDatabase db = TestDatabase.create("upgrade_refused", 1)) {
             assertThat(SchemaCheck.problems(db.dataSource(), "QRTZ_")).containsExactly("database " + db.name()
-                    + " holds Quarry schema version 1, this node needs 2: run sql/002_scheduled_state.sql");
+                    + " holds Quarry schema version 1, this node needs 3: run sql/002_scheduled_state.sql, then sql/003_drains.sql");
+        }
+        try (TestDatabase db = TestDatabase.create("upgrade_refused", 2)) {
+            assertThat(SchemaCheck.problems(db.dataSource(), "QRTZ_")).containsExactly("database " + db.name()
+                    + " holds Quarry schema version 2, this node needs 3: run sql/003_drains.sql");
         }
     }
 
     @Test
     void a_version_row_without_the_upgrade_itself_is_named_as_a_problem() {
         try (TestDatabase db = TestDatabase.create("upgrade_faked", 1)) {
-            db.exec("INSERT INTO quarry_schema_version (version) VALUES (2)");
-            assertThat(SchemaCheck.problems(db.dataSource(), "QRTZ_")).containsExactly(
+            db.exec("INSERT INTO quarry_schema_version (version) VALUES (2), (3)");
+            assertThat(SchemaCheck.problems(db.dataSource(), "QRTZ_")).startsWith(
                     "column quarry_jobs.status of database " + db.name() + " has no 'scheduled' state: run sql/002_scheduled_state.sql",
                     "index quarry_jobs_due of table quarry_jobs in database " + db.name() + " is missing: run sql/002_scheduled_state.sql",
                     "table quarry_node_queues is missing from database " + db.name() + ": run sql/002_scheduled_state.sql");
+        }
+        try (TestDatabase db = TestDatabase.create("upgrade_faked", 2)) {
+            db.exec("INSERT INTO quarry_schema_version (version) VALUES (3)");
+            assertThat(SchemaCheck.problems(db.dataSource(), "QRTZ_")).containsExactly(
+                    "column quarry_leases.drain is missing from database " + db.name() + ": run sql/003_drains.sql",
+                    "column quarry_jobs.drain is missing from database " + db.name() + ": run sql/003_drains.sql",
+                    "column quarry_node_queues.drains is missing from database " + db.name() + ": run sql/003_drains.sql",
+                    "the primary key of quarry_leases in database " + db.name() + " is not (queue, drain): run sql/003_drains.sql");
         }
     }
 
@@ -74,6 +89,7 @@ class SchemaUpgradeTest {
                 String expected = e.getKey().equals("delayed") || e.getKey().equals("backoff") ? "scheduled" : (String) was.get("status");
                 assertThat(now.remove("status")).as(e.getKey()).isEqualTo(expected);
                 was.remove("status");
+                assertThat(now.remove("drain")).as("version 3's drain column, NULL (drain 1) for rows from before").isNull();
                 assertThat(now).as("every other column of the " + e.getKey() + " job").isEqualTo(was);
             }
 
@@ -88,7 +104,7 @@ class SchemaUpgradeTest {
             // A node of this version claims the due rows, and only those.
             db.exec("INSERT INTO QRTZ_SCHEDULER_STATE (SCHED_NAME, INSTANCE_NAME, LAST_CHECKIN_TIME, CHECKIN_INTERVAL) VALUES ('quarry', 'node-a', 0, 7500)");
             Transactions tx = new Transactions(db.dataSource());
-            Lease lease = new LeaseStore(tx, "quarry", "QRTZ_").tryAcquire("default", "node-a", LEASE).lease();
+            Lease lease = new LeaseStore(tx, "quarry", "QRTZ_").tryAcquire("default", 1, "node-a", LEASE).lease();
             List<ClaimedJob> claimed = new JobQueue(tx).claim(lease, LEASE, 100, 5, 1000);
             assertThat(claimed).extracting(ClaimedJob::id).containsExactly(ids.get("due-keyed"), ids.get("due"));
 
@@ -98,7 +114,48 @@ class SchemaUpgradeTest {
                 SchemaScripts.apply(c, SchemaScripts.script(2));
             }
             assertThat(rows(db)).isEqualTo(settled);
-            assertThat(db.count("SELECT COUNT(*) FROM quarry_schema_version")).isEqualTo(2);
+            assertThat(db.count("SELECT COUNT(*) FROM quarry_schema_version")).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void version_2_leases_become_drain_1_and_its_take_over_rescues_the_jobs_a_version_2_node_left_running() throws SQLException {
+        try (TestDatabase db = TestDatabase.create("upgrade_drains", 2)) {
+            db.exec("INSERT INTO quarry_leases (queue, holder, epoch, expires_at, paused) VALUES ('default', 'old-node', 4, NOW(6), 0),"
+                    + " ('mail', NULL, 2, NOW(6), 1)");
+            db.exec("INSERT INTO quarry_node_queues (node, queue) VALUES ('old-node', 'default')");
+            long orphan = db.insert("INSERT INTO quarry_jobs (type, status, attempts, claim_token, claimed_by, lease_epoch, started_at)"
+                    + " VALUES ('noop', 'running', 1, 7, 'old-node', 4, NOW(6))");
+            try (Connection c = db.dataSource().getConnection()) {
+                SchemaScripts.apply(c, SchemaScripts.upgrade(2));
+            }
+            assertThat(SchemaCheck.problems(db.dataSource(), "QRTZ_")).isEmpty();
+            assertThat(db.query("SELECT CONCAT_WS(' ', queue, drain, epoch, paused) AS r FROM quarry_leases ORDER BY queue"))
+                    .extracting(r -> r.get("r")).as("queue, drain, epoch, paused").containsExactly("default 1 4 0", "mail 1 2 1");
+            assertThat(db.count("SELECT drains FROM quarry_node_queues")).isEqualTo(1);
+
+            // Drain 1 takes the old lease over and rescues what the version-2 node left running; drain 2
+            // of the same queue never touches another drain's jobs.
+            Transactions tx = new Transactions(db.dataSource());
+            LeaseStore leases = new LeaseStore(tx, "quarry", "QRTZ_");
+            JobQueue jobs = new JobQueue(tx);
+            Lease second = leases.tryAcquire("default", 2, "node-a", LEASE).lease();
+            assertThat(second.epoch()).isEqualTo(1);
+            assertThat(jobs.rescueOrphans(second, 5)).isEmpty();
+            Lease first = leases.tryAcquire("default", 1, "node-a", LEASE).lease();
+            assertThat(first.epoch()).isEqualTo(5);
+            assertThat(jobs.rescueOrphans(first, 5)).extracting(JobQueue.Rescued::id).containsExactly(orphan);
+            assertThat(db.status(orphan)).isEqualTo("ready");
+
+            // A new drain of a paused queue starts paused.
+            assertThat(leases.tryAcquire("mail", 3, "node-a", LEASE).acquired()).isTrue();
+            assertThat(db.count("SELECT paused + 0 FROM quarry_leases WHERE queue = 'mail' AND drain = 3")).isEqualTo(1);
+
+            Map<Long, Map<String, Object>> settled = rows(db);
+            try (Connection c = db.dataSource().getConnection()) {
+                SchemaScripts.apply(c, SchemaScripts.script(3));
+            }
+            assertThat(rows(db)).as("run again, the script changes nothing").isEqualTo(settled);
         }
     }
 
