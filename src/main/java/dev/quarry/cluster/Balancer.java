@@ -46,6 +46,8 @@ public final class Balancer implements Rebalancing {
     private final Supplier<Map<String, Map<String, Integer>>> drainsByLiveNode;
     private final Supplier<Map<String, Map<String, Integer>>> queuesByLiveNode;
     private final IntSupplier runningHere;
+    /** Per queue, most of its drains one node holds (this node's config; the balancer takes peers to share it). */
+    private final java.util.function.ToIntFunction<String> drainsPerNode;
     private final Duration maxDefer;
     private final LongSupplier clock;
 
@@ -60,22 +62,25 @@ public final class Balancer implements Rebalancing {
      * @param drainsByLiveNode live nodes and the drains each holds, per queue, as {@code LeaseStore.drainsByLiveNode}
      * @param queuesByLiveNode live nodes and the queues each serves, with their drains, as {@code NodeQueues.byLiveNode}
      * @param runningHere      drains running on this node now (the thread pool knows at once)
+     * @param drainsPerNode    per queue, most of its drains one node may hold ({@code queue.Q.drains-per-node}):
+     *                         a peer that holds that many of a queue's drains cannot take another
      * @param maxDefer         longest hold on this node's scheduler thread in favour of a peer
      */
     public Balancer(String node, Supplier<Map<String, Map<String, Integer>>> drainsByLiveNode,
                     Supplier<Map<String, Map<String, Integer>>> queuesByLiveNode,
-                    IntSupplier runningHere, Duration maxDefer) {
-        this(node, drainsByLiveNode, queuesByLiveNode, runningHere, maxDefer, System::nanoTime);
+                    IntSupplier runningHere, java.util.function.ToIntFunction<String> drainsPerNode, Duration maxDefer) {
+        this(node, drainsByLiveNode, queuesByLiveNode, runningHere, drainsPerNode, maxDefer, System::nanoTime);
     }
 
     /** @param clock nanoseconds, as {@link System#nanoTime()}; a test's own clock */
     Balancer(String node, Supplier<Map<String, Map<String, Integer>>> drainsByLiveNode,
              Supplier<Map<String, Map<String, Integer>>> queuesByLiveNode,
-             IntSupplier runningHere, Duration maxDefer, LongSupplier clock) {
+             IntSupplier runningHere, java.util.function.ToIntFunction<String> drainsPerNode, Duration maxDefer, LongSupplier clock) {
         this.node = node;
         this.drainsByLiveNode = drainsByLiveNode;
         this.queuesByLiveNode = queuesByLiveNode;
         this.runningHere = runningHere;
+        this.drainsPerNode = drainsPerNode;
         this.maxDefer = maxDefer;
         this.clock = clock;
     }
@@ -121,9 +126,9 @@ public final class Balancer implements Rebalancing {
     }
 
     /**
-     * What the live peers hold (those that run drain {@code drain} of {@code queue}, unless the
-     * queue is null): all their drains, or only those of {@code countQueue} when it is set; null
-     * when the database cannot be read.
+     * What the live peers hold (those that run drain {@code drain} of {@code queue} and have room
+     * for another of its drains, unless the queue is null): all their drains, or only those of
+     * {@code countQueue} when it is set; null when the database cannot be read.
      */
     private synchronized List<Integer> peers(String queue, int drain, String countQueue) {
         long now = clock.getAsLong();
@@ -142,6 +147,7 @@ public final class Balancer implements Rebalancing {
         snapshot.forEach((id, held) -> {
             if (id.equals(node)) return;
             if (queue != null && served.getOrDefault(id, Map.of()).getOrDefault(queue, 0) < drain) return;
+            if (queue != null && held.getOrDefault(queue, 0) >= drainsPerNode.applyAsInt(queue)) return; // no room there
             peers.add(countQueue == null ? held.values().stream().mapToInt(Integer::intValue).sum() : held.getOrDefault(countQueue, 0));
         });
         return peers;

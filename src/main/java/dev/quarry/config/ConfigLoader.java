@@ -105,7 +105,8 @@ public final class ConfigLoader {
                     ? Optional.of(s.duration(p + "budget", null, Duration.ofSeconds(1)))
                     : Optional.empty();
             int drains = s.integer(p + "drains", QueueConfig.DEFAULT_DRAINS, 1, dev.quarry.queue.Drains.MAX);
-            queues.add(new QueueConfig(name, workers, cron, batch, budget, drains));
+            int perNode = s.integer(p + "drains-per-node", QueueConfig.DEFAULT_DRAINS_PER_NODE, 1, drains);
+            queues.add(new QueueConfig(name, workers, cron, batch, budget, drains, perNode));
         }
         return queues;
     }
@@ -247,7 +248,7 @@ public final class ConfigLoader {
     }
 
     private static String hint(String key) {
-        if (key.startsWith("queue.")) return " (is the queue listed in 'queues'? per-queue keys are workers, drains, cron, batch-size, budget)";
+        if (key.startsWith("queue.")) return " (is the queue listed in 'queues'? per-queue keys are workers, drains, drains-per-node, cron, batch-size, budget)";
         if (key.startsWith("handler.")) return " (handler keys are handler.TYPE.shell, .http, .class and .timeout)";
         return "";
     }

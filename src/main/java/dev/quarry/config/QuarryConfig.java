@@ -66,7 +66,7 @@ public record QuarryConfig(
         s.append("config dir: ").append(configDir).append('\n');
         s.append("database: ").append(database).append('\n');
         for (QueueConfig q : queues) {
-            s.append("queue ").append(q.name()).append(": workers=").append(q.workers()).append(", drains=").append(q.drains())
+            s.append("queue ").append(q.name()).append(": workers=").append(q.workers()).append(", drains=").append(q.drains()).append(", drains-per-node=").append(q.drainsPerNode())
                     .append(", cron=").append(q.cron()).append(", batch-size=").append(q.batchSize())
                     .append(", budget=").append(q.budget().map(Durations::format).orElse("none")).append('\n');
         }

@@ -168,26 +168,29 @@ public final class Drain {
     }
 
     /**
-     * Ends a drain no live node is configured for: takes its lease (after its last holder's has
-     * expired), rescues the jobs that holder left running, and gives the lease up.
+     * A drain that only rescues: takes its lease (after its last holder's has expired), returns the
+     * jobs that holder left running, and gives the lease up. For a drain no live node is configured
+     * for (retiring it), and for a drain fired on a node that already holds its drains-per-node,
+     * so the jobs of a dead node's drain never wait for a node with room.
      *
      * @return whether it did (false: a holder is still alive, or the database failed; the next fire tries again)
      */
-    boolean retire() {
+    boolean rescueOnly() {
         MDC.put("node", rt.node);
         MDC.put("queue", name);
         try {
             LeaseStore.Result taken = keeper.take(() -> stopRequested, LeaseKeeper.Sleeper.SYSTEM);
             if (!taken.acquired()) {
-                log.info("drain {} is not retired yet: node {} still holds it", name, Text.oneLine(taken.refused().holder(), 200));
+                log.debug("drain {} is held by node {}: nothing to rescue", name, Text.oneLine(taken.refused().holder(), 200));
                 return false;
             }
             outcomes = new Outcomes(rt, keeper.lease());
             rescueOrphans();
             keeper.release();
+            if (rescued > 0) log.info("drain {} rescued {} jobs and gave its lease up", name, rescued);
             return true;
         } catch (QuarryException e) {
-            log.warn("drain {} could not be retired: {}", name, e.getMessage());
+            log.warn("drain {} could not rescue its jobs: {}", name, e.getMessage());
             return false;
         } finally {
             MDC.remove("queue");

@@ -63,16 +63,55 @@ public final class DrainJob implements InterruptableJob {
             retire(context, rt, number);
             return;
         }
-        Drain drain = rt.queue.budget().map(b -> new Drain(rt, number, Instant.now().plus(b))).orElseGet(() -> new Drain(rt, number));
-        current = drain;
-        if (interrupted) drain.requestStop();
+        if (!rt.enterDrain()) {
+            atCapacity(context, rt, number);
+            return;
+        }
         DrainSummary summary;
         try {
-            summary = drain.run();
+            Drain drain = rt.queue.budget().map(b -> new Drain(rt, number, Instant.now().plus(b))).orElseGet(() -> new Drain(rt, number));
+            current = drain;
+            if (interrupted) drain.requestStop();
+            try {
+                summary = drain.run();
+            } finally {
+                current = null;
+            }
+        } finally {
+            rt.leaveDrain();
+        }
+        if (!interrupted && HAND_OVERS.contains(summary.endedBy())) followUpIfDue(context, rt, number);
+    }
+
+    /**
+     * The drain fired on a node that already holds its queue's drains-per-node. It still rescues
+     * what a dead holder left running (so those jobs never wait for a node with room), then hands
+     * the fire on when a live peer that runs the drain holds fewer of the queue's drains than this
+     * node; otherwise the drain waits, unheld, for its next fire.
+     */
+    private void atCapacity(JobExecutionContext context, QueueRuntime rt, int number) {
+        if (!rescueOnly(rt, number)) return;
+        String queue = rt.queue.name();
+        try {
+            if (!others.roomFor(queue, number, rt.drainsHere())) return;
+            log.info("drain {} fired on a node that holds {} of the queue's drains already: leaving it to a node that holds fewer",
+                    Drains.name(queue, number), rt.drainsHere());
+            others.leaveNextFiresToPeers();
+            context.getScheduler().triggerJob(jobKey(queue, number));
+        } catch (SchedulerException | RuntimeException e) {
+            log.warn("could not hand drain {} on: {}; its next fire tries again", Drains.name(queue, number), e.getMessage());
+        }
+    }
+
+    private boolean rescueOnly(QueueRuntime rt, int number) {
+        Drain drain = new Drain(rt, number);
+        current = drain;
+        if (interrupted) drain.requestStop();
+        try {
+            return drain.rescueOnly();
         } finally {
             current = null;
         }
-        if (!interrupted && HAND_OVERS.contains(summary.endedBy())) followUpIfDue(context, rt, number);
     }
 
     /**
@@ -83,16 +122,7 @@ public final class DrainJob implements InterruptableJob {
      * started later with more drains registers the job again.
      */
     private void retire(JobExecutionContext context, QueueRuntime rt, int number) {
-        Drain drain = new Drain(rt, number);
-        current = drain;
-        if (interrupted) drain.requestStop();
-        boolean retired;
-        try {
-            retired = drain.retire();
-        } finally {
-            current = null;
-        }
-        if (!retired) return;
+        if (!rescueOnly(rt, number)) return;
         try {
             context.getScheduler().deleteJob(context.getJobDetail().getKey());
             log.info("drain {} retired: no live node is configured for more than {} drains of queue {}", Drains.name(rt.queue.name(), number),

@@ -21,6 +21,8 @@ public final class QueueRuntime {
     final RetryPolicy retry;
     final WorkerPool workers;
     final Rebalancing rebalancing;
+    /** The queue's drains running on this node now; never more than {@code drains-per-node}. */
+    private final java.util.concurrent.atomic.AtomicInteger drainsHere = new java.util.concurrent.atomic.AtomicInteger();
 
     public QueueRuntime(String node, QueueConfig queue, QuarryConfig config, JobQueue jobs, LeaseStore leases,
                         HandlerRegistry handlers, WorkerPool workers, Rebalancing rebalancing) {
@@ -33,6 +35,24 @@ public final class QueueRuntime {
         this.retry = new RetryPolicy(config.backoffBase(), config.backoffMax());
         this.workers = workers;
         this.rebalancing = rebalancing;
+    }
+
+    /** Counts a drain in, unless this node already runs {@code drains-per-node} of the queue's drains. */
+    boolean enterDrain() {
+        while (true) {
+            int n = drainsHere.get();
+            if (n >= queue.drainsPerNode()) return false;
+            if (drainsHere.compareAndSet(n, n + 1)) return true;
+        }
+    }
+
+    void leaveDrain() {
+        drainsHere.decrementAndGet();
+    }
+
+    /** The queue's drains running on this node now. */
+    int drainsHere() {
+        return drainsHere.get();
     }
 
     public String node() {

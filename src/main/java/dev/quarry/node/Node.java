@@ -109,6 +109,14 @@ public final class Node {
                 }
 
                 @Override
+                public boolean roomFor(String queue, int drain, int heldHere) {
+                    Map<String, Map<String, Integer>> served = nodeQueues.byLiveNode();
+                    return leases.drainsByLiveNode().entrySet().stream().anyMatch(e -> !e.getKey().equals(node)
+                            && served.getOrDefault(e.getKey(), Map.of()).getOrDefault(queue, 0) >= drain
+                            && e.getValue().getOrDefault(queue, 0) < heldHere);
+                }
+
+                @Override
                 public void leaveNextFiresToPeers() {
                     threadPool.leaveNextFiresToPeers();
                 }
@@ -177,8 +185,10 @@ public final class Node {
         BalancingThreadPool threads = BalancingThreadPool.of(scheduler.getSchedulerName(), scheduler.getSchedulerInstanceId());
         if (threads == null) throw new QuarryException("Quartz did not build Quarry's thread pool; is org.quartz.threadPool.class overridden?");
         long idleWait = Long.parseLong(config.quartz().getProperty("org.quartz.scheduler.idleWaitTime").trim());
+        Map<String, Integer> perNode = new java.util.HashMap<>();
+        config.queues().forEach(q -> perNode.put(q.name(), q.drainsPerNode()));
         Balancer balancer = new Balancer(scheduler.getSchedulerInstanceId(), leases::drainsByLiveNode, nodeQueues::byLiveNode,
-                threads::running, Duration.ofMillis(2 * idleWait));
+                threads::running, q -> perNode.getOrDefault(q, 1), Duration.ofMillis(2 * idleWait));
         threads.balanceWith(balancer);
         return balancer;
     }

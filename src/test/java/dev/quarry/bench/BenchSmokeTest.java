@@ -41,7 +41,7 @@ class BenchSmokeTest {
         assertThat(lines.get(0)).isEqualTo(ResultsCsv.HEADER);
         assertThat(lines.get(1)).contains(",baseline,2000,2,").contains(",2000,2000,ok,");
         assertThat(lines.get(2)).contains(",quarry,2000,2,INFO,").contains(",2000,2000,ok,");
-        assertThat(Files.readString(dir.resolve("node.log"))).contains("drain of queue bench");
+        assertThat(Files.readString(dir.resolve("node.log"))).contains("drain bench starting");
     }
 
     @Test

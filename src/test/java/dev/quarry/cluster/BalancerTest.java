@@ -23,6 +23,8 @@ class BalancerTest {
     /** Which queues each node serves; a node missing here serves "q". */
     private final Map<String, java.util.Set<String>> served = new HashMap<>();
     private boolean databaseDown;
+    /** Every queue's drains-per-node; the rules for several drains of a queue per node are tested at 3. */
+    private int perNode = 3;
     private Balancer balancer;
 
     @BeforeEach
@@ -40,7 +42,7 @@ class BalancerTest {
                 all.put(n, queues);
             });
             return all;
-        }, running::get, Duration.ofSeconds(10), clock::get);
+        }, running::get, q -> perNode, Duration.ofSeconds(10), clock::get);
     }
 
     /**
@@ -223,5 +225,18 @@ class BalancerTest {
         assertThat(balancer.shouldHandOver("q", 2)).as("drain 2 it can run, once the imbalance has settled").isFalse();
         tick(Balancer.SETTLE_NANOS);
         assertThat(balancer.shouldHandOver("q", 2)).as("drain 2 it can run").isTrue();
+    }
+
+    @Test
+    void never_hands_a_drain_to_a_peer_that_holds_its_drains_per_node_already() {
+        perNode = 1;
+        running.set(3);
+        ofQueue.put("me", Map.of("q", 1));
+        drains.put("me", 2);
+        ofQueue.put("peer", Map.of("q", 1));
+        for (int i = 0; i < 20; i++) {
+            tick(SECOND);
+            assertThat(balancer.shouldHandOver("q", 1)).as("the idle-looking peer holds a drain of q, its one per node").isFalse();
+        }
     }
 }

@@ -40,7 +40,7 @@ class BalancingThreadPoolTest {
             Map<String, Map<String, Integer>> held = new java.util.HashMap<>();
             drains.forEach((n, count) -> held.put(n, Map.of("q", count)));
             return held;
-        }, Map::of, pool::running, maxDefer));
+        }, Map::of, pool::running, q -> 1, maxDefer));
     }
 
     private void runBlockingDrain() {

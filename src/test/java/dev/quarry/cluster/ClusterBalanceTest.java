@@ -132,7 +132,7 @@ class ClusterBalanceTest {
         Poll.until(LONG, "queue a to move to n2, the node with fewer drains that serves it", () -> n2Id.equals(holderOf("a")),
                 () -> holders() + "\n" + n1.tail());
         assertThat(holderOf("b")).as("b stays where it is served").isEqualTo(n1Id);
-        assertThat(n1.output()).contains("a peer that serves queue a runs 0: that queue hands over");
+        assertThat(n1.output()).contains("a peer that runs drain a runs 0: that drain hands over");
 
         n1.signal("TERM");
         n1.awaitExit(Duration.ofSeconds(30));

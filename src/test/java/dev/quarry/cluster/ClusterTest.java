@@ -232,7 +232,7 @@ class ClusterTest {
         assertThat(claimsOutOfEpochOrder("default")).isZero();
         long duplicates = runs() - db.count("SELECT COUNT(DISTINCT job_id) FROM test_runs");
         assertThat(duplicates).isLessThanOrEqualTo(2L * (WORKERS + BATCH));
-        assertThat(nodes.stream().map(NodeProcess::output).anyMatch(o -> o.contains("database trouble in drain of queue default")))
+        assertThat(nodes.stream().map(NodeProcess::output).anyMatch(o -> o.contains("database trouble in drain default")))
                 .as("a drain said it lost the database").isTrue();
     }
 

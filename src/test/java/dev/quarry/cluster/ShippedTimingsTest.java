@@ -68,37 +68,9 @@ class ShippedTimingsTest {
         return RunChecks.runsStartedWithoutTheLease(db);
     }
 
-    /**
-     * Pairs of runs of one job on two nodes that overlapped in time, leaving out the time the
-     * earlier run's node was frozen (a frozen JVM runs nothing). Must be none.
-     */
+    /** Pairs of runs of one job on two nodes at once, the frozen windows left out; see {@link RunChecks#overlappingRuns}. */
     private List<String> overlappingRuns() {
-        List<Map<String, Object>> runs = db.query("SELECT a.job_id, a.node AS n1, a.at AS s1, COALESCE(a.ended_at, NOW(6)) AS e1,"
-                + " b.node AS n2, b.at AS s2, COALESCE(b.ended_at, NOW(6)) AS e2 FROM test_runs a JOIN test_runs b"
-                + " ON a.job_id = b.job_id AND a.seq < b.seq AND a.node <> b.node WHERE a.at < COALESCE(b.ended_at, NOW(6))"
-                + " AND b.at < COALESCE(a.ended_at, NOW(6))");
-        List<String> bad = new ArrayList<>();
-        for (Map<String, Object> r : runs) {
-            Timestamp from = later((Timestamp) r.get("s1"), (Timestamp) r.get("s2"));
-            Timestamp to = earlier((Timestamp) r.get("e1"), (Timestamp) r.get("e2"));
-            if (!coveredByFreeze(from, to, (String) r.get("n1")) && !coveredByFreeze(from, to, (String) r.get("n2"))) bad.add(r.toString());
-        }
-        return bad;
-    }
-
-    private boolean coveredByFreeze(Timestamp from, Timestamp to, String node) {
-        for (Timestamp[] w : frozen.getOrDefault(node, List.of())) {
-            if (!w[0].after(from) && !w[1].before(to)) return true;
-        }
-        return false;
-    }
-
-    private static Timestamp later(Timestamp a, Timestamp b) {
-        return a.after(b) ? a : b;
-    }
-
-    private static Timestamp earlier(Timestamp a, Timestamp b) {
-        return a.before(b) ? a : b;
+        return RunChecks.overlappingRuns(db, frozen);
     }
 
     private long finalizedTwice() {

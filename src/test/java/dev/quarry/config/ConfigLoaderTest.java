@@ -37,7 +37,7 @@ class ConfigLoaderTest {
     @Test
     void an_empty_file_gives_one_default_queue_and_the_documented_defaults() {
         QuarryConfig c = load("");
-        assertThat(c.queues()).containsExactly(new QueueConfig("default", 8, "0 * * * * ?", 500, java.util.Optional.empty(), 1));
+        assertThat(c.queues()).containsExactly(new QueueConfig("default", 8, "0 * * * * ?", 500, java.util.Optional.empty(), 1, 1));
         assertThat(c.maxAttempts()).isEqualTo(5);
         assertThat(c.leaseDuration()).isEqualTo(Duration.ofSeconds(30));
         assertThat(c.payloadMaxBytes()).isEqualTo(1024 * 1024);
@@ -176,6 +176,10 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> load("queue.default.drains = 0", "", ENV)).hasMessageStartingWith("quarry.properties: queue.default.drains=0");
         assertThatThrownBy(() -> load("queue.default.drains = 65", "", ENV)).hasMessageStartingWith("quarry.properties: queue.default.drains=65");
         assertThatThrownBy(() -> load("queue.default.drains = two", "", ENV)).hasMessageStartingWith("quarry.properties: queue.default.drains=two");
+        assertThat(c.queue("video").drainsPerNode()).as("a node holds one drain of a queue unless told").isEqualTo(1);
+        assertThat(load("queue.default.drains = 4\nqueue.default.drains-per-node = 4", "", ENV).queues().get(0).drainsPerNode()).isEqualTo(4);
+        assertThatThrownBy(() -> load("queue.default.drains = 2\nqueue.default.drains-per-node = 3", "", ENV))
+                .hasMessageStartingWith("quarry.properties: queue.default.drains-per-node=3 must be between 1 and 2");
     }
 
     @Test

@@ -68,7 +68,7 @@ class OutageRecoveryTest {
             proxy.cut();
             long cutAt = System.nanoTime();
             Poll.until(Duration.ofSeconds(30), "the node to notice the outage",
-                    () -> node.output().contains("database trouble in drain of queue default"), node::tail);
+                    () -> node.output().contains("database trouble in drain default"), node::tail);
             Poll.until(OUTAGE.plusSeconds(30), "the outage to last " + OUTAGE.toSeconds() + " s", () -> System.nanoTime() - cutAt > OUTAGE.toNanos());
             proxy.heal();
             long job = db.insertJob("record", "{}");

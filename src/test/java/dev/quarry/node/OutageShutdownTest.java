@@ -59,7 +59,7 @@ class OutageShutdownTest {
 
             proxy.cut();
             Poll.until(Duration.ofSeconds(30), "the node to notice the outage",
-                    () -> node.output().contains("database trouble in drain of queue default"), node::tail);
+                    () -> node.output().contains("database trouble in drain default"), node::tail);
             long t0 = System.nanoTime();
             node.signal("TERM");
             int exit = node.awaitExit(GRACE.plusSeconds(10));

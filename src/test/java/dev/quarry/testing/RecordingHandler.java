@@ -42,11 +42,13 @@ public final class RecordingHandler implements JobHandler {
     public Outcome handle(JobContext job) throws Exception {
         long run;
         try (Connection c = pool().getConnection();
-             PreparedStatement ps = c.prepareStatement("INSERT INTO test_runs (job_id, node, attempt) VALUES (?, ?, ?)",
-                     java.sql.Statement.RETURN_GENERATED_KEYS)) {
+             // The drain that claimed the run, as the claim just wrote it: whose lease the run started under.
+             PreparedStatement ps = c.prepareStatement("INSERT INTO test_runs (job_id, node, attempt, drain)"
+                     + " SELECT ?, ?, ?, COALESCE(drain, 1) FROM quarry_jobs WHERE id = ?", java.sql.Statement.RETURN_GENERATED_KEYS)) {
             ps.setLong(1, job.id());
             ps.setString(2, NODE);
             ps.setInt(3, job.attempt());
+            ps.setLong(4, job.id());
             ps.executeUpdate();
             try (java.sql.ResultSet keys = ps.getGeneratedKeys()) {
                 keys.next();

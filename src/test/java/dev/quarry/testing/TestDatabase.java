@@ -133,20 +133,20 @@ public final class TestDatabase implements AutoCloseable {
     /** A table where {@link RecordingHandler} notes each run a handler made. */
     public TestDatabase withRunLog() {
         exec("CREATE TABLE test_runs (seq BIGINT AUTO_INCREMENT PRIMARY KEY, job_id BIGINT NOT NULL, node VARCHAR(200),"
-                + " attempt INT, at DATETIME(6) NOT NULL DEFAULT NOW(6), ended_at DATETIME(6) NULL, KEY (job_id))");
+                + " attempt INT, drain INT NULL, at DATETIME(6) NOT NULL DEFAULT NOW(6), ended_at DATETIME(6) NULL, KEY (job_id))");
         return this;
     }
 
     /**
-     * Records every take-over of a queue's lease (each new epoch) in {@code test_leases}, in
-     * database time, so tests can tell who held a queue at any moment.
+     * Records every take-over of a drain's lease (each new epoch) in {@code test_leases}, in
+     * database time, so tests can tell who held each drain of a queue at any moment.
      */
     public TestDatabase withLeaseAudit() {
-        exec("CREATE TABLE test_leases (seq BIGINT AUTO_INCREMENT PRIMARY KEY, queue VARCHAR(64), holder VARCHAR(200), epoch BIGINT,"
-                + " at DATETIME(6) NOT NULL DEFAULT NOW(6))");
+        exec("CREATE TABLE test_leases (seq BIGINT AUTO_INCREMENT PRIMARY KEY, queue VARCHAR(64), drain INT, holder VARCHAR(200),"
+                + " epoch BIGINT, at DATETIME(6) NOT NULL DEFAULT NOW(6))");
         exec("CREATE TRIGGER test_lease_audit AFTER UPDATE ON quarry_leases FOR EACH ROW"
                 + " IF NEW.epoch <> OLD.epoch THEN"
-                + " INSERT INTO test_leases (queue, holder, epoch) VALUES (NEW.queue, NEW.holder, NEW.epoch); END IF");
+                + " INSERT INTO test_leases (queue, drain, holder, epoch) VALUES (NEW.queue, NEW.drain, NEW.holder, NEW.epoch); END IF");
         return this;
     }
 
