@@ -38,10 +38,11 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
         description = {"Benchmarks Quarry against a hand-written JDBC SKIP LOCKED loop on the same MariaDB server.",
                 "Runs, in this order: for each backlog size baseline, quarry, quarry-warn; then cluster (only with --only cluster);"
-                        + " then steady; then delayed; then enqueue."},
+                        + " then steady; then delayed; then enqueue; then scale and idle (only when named)."},
         footer = {"", "The database password comes from QUARRY_BENCH_DB_PASSWORD (default empty), never from the command line."})
 public final class Bench implements Callable<Integer> {
-    static final Set<String> RUNS = Set.of("baseline", "quarry", "quarry-warn", "cluster", "steady", "delayed", "enqueue", "admin-reads");
+    static final Set<String> RUNS = Set.of("baseline", "quarry", "quarry-warn", "cluster", "steady", "delayed", "enqueue", "admin-reads",
+            "scale", "idle");
     /** The cluster run's backlog when --backlogs is not given. */
     static final int DEFAULT_CLUSTER_BACKLOG = 100_000;
     /** The node JVMs' options when QUARRY_JAVA_OPTS is not set, as in bin/start. */
@@ -67,8 +68,23 @@ public final class Bench implements Callable<Integer> {
             description = "Which runs: baseline, quarry, quarry-warn (dev.quarry.drain logged at WARN), cluster (K node JVMs"
                     + " and one, three queues; see --nodes), steady, delayed (the steady load beside a backlog due tomorrow;"
                     + " see --delayed-backlog), enqueue, admin-reads (bin/quarry status and jobs on a table of --admin-rows"
-                    + " finished jobs; only when named) (default: ${DEFAULT-VALUE}).")
+                    + " finished jobs; only when named), scale (one queue of sleeping jobs with --scale-drains drains on one node"
+                    + " JVM, then on --nodes), idle (the statements per second an idle node sends, with 1 and --scale-drains"
+                    + " drains) (default: ${DEFAULT-VALUE}).")
     List<String> only;
+
+    @Option(names = "--drains", split = ",", paramLabel = "D", defaultValue = "1",
+            description = "Quarry runs: measure each backlog with each of these queue.bench.drains settings (drains-per-node the"
+                    + " same, so all are on the one node), e.g. 1,2,4; each row says its queue_drains (default: ${DEFAULT-VALUE}).")
+    List<Integer> drainSettings;
+
+    @Option(names = "--scale-drains", defaultValue = "3",
+            description = "Scale and idle runs: the queue's drains (default: ${DEFAULT-VALUE}).")
+    int scaleDrains;
+
+    @Option(names = "--scale-jobs", defaultValue = "1200",
+            description = "Scale run: jobs of 100 ms each, inserted at once once the nodes hold their drains (default: ${DEFAULT-VALUE}).")
+    int scaleJobs;
 
     @Option(names = "--delayed-backlog", paramLabel = "N", defaultValue = "1000000",
             description = "Delayed run: jobs due tomorrow waiting in the queue while jobs arrive at --rate for --duration,"
@@ -150,6 +166,15 @@ public final class Bench implements Callable<Integer> {
     /** What the runs need from the command line. */
     record Settings(Path quarryHome, int threads, int rate, Duration duration, Duration maxRunTime, int enqueueRows,
                     int enqueueSingleRows, Map<String, String> overrides) {
+        /** These settings with the bench queue's drains (and drains-per-node) set to {@code d}; as they are for 1. */
+        Settings withDrains(int d) {
+            if (d == 1) return this;
+            Map<String, String> o = new java.util.LinkedHashMap<>(overrides);
+            o.put("queue." + BenchNode.QUEUE + ".drains", String.valueOf(d));
+            o.put("queue." + BenchNode.QUEUE + ".drains-per-node", String.valueOf(d));
+            return new Settings(quarryHome, threads, rate, duration, maxRunTime, enqueueRows, enqueueSingleRows, Map.copyOf(o));
+        }
+
         /** The overrides as one field value, {@code key=value|key=value}, or null when there are none. */
         String overridesText() {
             if (overrides.isEmpty()) return null;
@@ -190,6 +215,11 @@ public final class Bench implements Callable<Integer> {
         if (threads < 1) throw new CommandLine.ParameterException(new CommandLine(this), "--threads must be at least 1");
         if (nodes < 1) throw new CommandLine.ParameterException(new CommandLine(this), "--nodes must be at least 1");
         if (delayedBacklog < 1) throw new CommandLine.ParameterException(new CommandLine(this), "--delayed-backlog must be at least 1");
+        for (int d : drainSettings) {
+            if (d < 1 || d > dev.quarry.queue.Drains.MAX) {
+                throw new CommandLine.ParameterException(new CommandLine(this), "--drains: " + d + " is not between 1 and " + dev.quarry.queue.Drains.MAX);
+            }
+        }
         for (int b : backlogs) {
             if (b < 1) throw new CommandLine.ParameterException(new CommandLine(this), "--backlogs: " + b + " is not a positive size");
         }
@@ -235,8 +265,12 @@ public final class Bench implements Callable<Integer> {
                 }
                 Double base = baselineRate;
                 if (runs.contains("quarry")) {
-                    reps.add(measure(rows, results, "quarry backlog=" + backlog + tag,
-                            () -> withRep(new QuarryRun(server, settings).run(backlog, false, base))));
+                    for (int d : drainSettings) {
+                        Settings withDrains = settings.withDrains(d);
+                        String label = "quarry backlog=" + backlog + (drainSettings.size() > 1 ? " drains=" + d : "") + tag;
+                        reps.add(measure(rows, results, label,
+                                () -> withRep(new QuarryRun(server, withDrains).run(backlog, false, base).put("queue_drains", d))));
+                    }
                 }
                 if (runs.contains("quarry-warn")) {
                     reps.add(measure(rows, results, "quarry-warn backlog=" + backlog + tag,
@@ -254,6 +288,17 @@ public final class Bench implements Callable<Integer> {
         }
         if (runs.contains("enqueue")) measureAll(rows, results, "enqueue", () -> new EnqueueRun(server, settings).run());
         if (runs.contains("admin-reads")) measureAll(rows, results, "admin-reads", () -> new AdminReadsRun(server).run(adminRows));
+        if (runs.contains("scale")) {
+            ScaleRun scale = new ScaleRun(server, settings, clusterLogDir(), env.getOrDefault("QUARRY_JAVA_OPTS", DEFAULT_NODE_JAVA_OPTS));
+            ResultRow one = measure(rows, results, "scale nodes=1", () -> scale.run(scaleJobs, 1, scaleDrains, null));
+            Double oneRate = rate(one);
+            if (nodes > 1) measure(rows, results, "scale nodes=" + nodes, () -> scale.run(scaleJobs, nodes, scaleDrains, oneRate));
+        }
+        if (runs.contains("idle")) {
+            for (int d : new java.util.TreeSet<>(List.of(1, scaleDrains))) {
+                measure(rows, results, "idle drains=" + d, () -> new IdleRun(server, settings).run(d));
+            }
+        }
         System.err.printf("bench: done, load average %s%n", loadAverage());
         return rows;
     }

@@ -146,8 +146,8 @@ final class BenchNode {
             double maxGap = 0;
             LocalDateTime prevEnd = null;
             try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
-                    "SELECT lease_epoch, MIN(started_at), MAX(finished_at), COUNT(*) FROM quarry_jobs"
-                            + " WHERE lease_epoch IS NOT NULL GROUP BY lease_epoch ORDER BY lease_epoch")) {
+                    "SELECT lease_epoch, MIN(started_at), MAX(finished_at), COUNT(*), COALESCE(drain, 1) FROM quarry_jobs"
+                            + " WHERE lease_epoch IS NOT NULL GROUP BY COALESCE(drain, 1), lease_epoch ORDER BY MIN(started_at)")) {
                 while (rs.next()) {
                     n++;
                     LocalDateTime start = rs.getObject(2, LocalDateTime.class);
@@ -155,8 +155,8 @@ final class BenchNode {
                     if (start != null && end != null) {
                         // Per drain, to the log: shows whether the rate holds up as the table fills with finished rows.
                         double s = Duration.between(start, end).toNanos() / 1e9;
-                        System.err.printf("bench:   drain under lease epoch %d: %d jobs in %.1f s (%.0f jobs/s)%n", rs.getLong(1),
-                                rs.getLong(4), s, s > 0 ? rs.getLong(4) / s : Double.NaN);
+                        System.err.printf("bench:   drain %d under lease epoch %d: %d jobs in %.1f s (%.0f jobs/s)%n", rs.getInt(5),
+                                rs.getLong(1), rs.getLong(4), s, s > 0 ? rs.getLong(4) / s : Double.NaN);
                     }
                     if (prevEnd != null && start != null) {
                         maxGap = Math.max(maxGap, Duration.between(prevEnd, start).toNanos() / 1e6);
