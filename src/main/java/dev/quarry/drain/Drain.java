@@ -48,9 +48,10 @@ public final class Drain {
     /** Longest a drain claims past its cursor before it claims from the head of the queue again. */
     static final long CURSOR_LIFE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     /**
-     * How soon a drain claims again after a claim that found some jobs but fewer than it had free
-     * workers for: jobs are arriving, so the next is likely due within moments (steady 500 jobs/s:
-     * one every 2 ms). After a claim that found none the drain waits the whole poll interval.
+     * How soon a drain claims again after a claim that came back short while jobs are arriving (a
+     * claim within the last poll interval found some): the next is likely due within moments
+     * (steady 500 jobs/s: one every 2 ms). Once a whole poll interval has brought nothing, the
+     * drain polls at the poll interval, with a cheap read first.
      */
     static final long ACTIVE_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
     /** Longest pause between retries while the database is in trouble: a database that returns is used within it. */
@@ -90,6 +91,8 @@ public final class Drain {
      * a transaction with its staging and locking reads.
      */
     private boolean idle;
+    /** When a claim last found a job (ticker time). */
+    private long lastFoundNanos = Long.MIN_VALUE / 2;
 
     /** Drain {@code drain} of the queue, living until shutdown, a lost lease or a hand-over to a less busy node. */
     public Drain(QueueRuntime rt, int drain) {
@@ -284,9 +287,11 @@ public final class Drain {
                 // A short claim past the cursor says nothing of the head of the queue: the next claim goes there at once.
                 if (got >= 0 && claimDue && !claimedPastCursor) {
                     // Fewer than asked for: the queue has nothing more due. Poll again soon while jobs
-                    // are trickling in, after the poll interval once a claim found none.
-                    if (got < free) nextClaimNanos = now + (got > 0 ? Math.min(pollNanos, ACTIVE_POLL_NANOS) : pollNanos);
-                    idle = got == 0;
+                    // are arriving, after the poll interval once one has brought nothing.
+                    if (got > 0) lastFoundNanos = now;
+                    boolean arriving = now - lastFoundNanos < pollNanos;
+                    if (got < free) nextClaimNanos = now + (arriving ? Math.min(pollNanos, ACTIVE_POLL_NANOS) : pollNanos);
+                    idle = got == 0 && !arriving;
                     if (untilIdle && got == 0 && dispatcher.idle() && !outcomes.unrecorded()) {
                         endedBy = "idle";
                         return;
