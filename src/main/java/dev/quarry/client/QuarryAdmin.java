@@ -632,6 +632,29 @@ public final class QuarryAdmin {
         });
     }
 
+    /**
+     * One queue's jobs by status, counted as {@link #status} counts them (live states exactly,
+     * finished ones up to the count cap), and how long its oldest due job has waited: one index
+     * range per status, for a node's gauges.
+     */
+    public QueueCounts queueCounts(String queue) {
+        return tx.autoCommit("count the jobs of queue " + queue, c -> {
+            Map<JobState, Count> counts = new EnumMap<>(JobState.class);
+            for (JobState st : JobState.values()) {
+                counts.put(st, st.finished() ? countUpTo(c, queue, st, limits.countCap()) : Count.exact(count(c, queue, st)));
+            }
+            Long oldest = null;
+            try (PreparedStatement sel = c.prepareStatement(OLDEST_DUE_SQL)) {
+                sel.setString(1, queue);
+                sel.setString(2, queue);
+                try (ResultSet rs = sel.executeQuery()) {
+                    if (rs.next()) oldest = rs.getObject(1, Long.class);
+                }
+            }
+            return new QueueCounts(queue, Collections.unmodifiableMap(counts), oldest);
+        });
+    }
+
     private static QueueBuilder queue(Map<String, QueueBuilder> queues, Set<String> others, String name) {
         return queues.computeIfAbsent(name, n -> {
             others.add(n);
