@@ -516,7 +516,7 @@ public final class QuarryAdmin {
     }
 
     /** Every (queue, status) pair that has rows. */
-    private static List<String[]> queueStates(Connection c) throws SQLException {
+    static List<String[]> queueStates(Connection c) throws SQLException {
         List<String[]> out = new ArrayList<>();
         try (PreparedStatement sel = c.prepareStatement(QUEUE_STATES_SQL); ResultSet rs = sel.executeQuery()) {
             while (rs.next()) out.add(new String[] {rs.getString(1), rs.getString(2)});
