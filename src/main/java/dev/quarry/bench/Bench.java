@@ -41,7 +41,7 @@ import picocli.CommandLine.Option;
                         + " then steady; then delayed; then enqueue."},
         footer = {"", "The database password comes from QUARRY_BENCH_DB_PASSWORD (default empty), never from the command line."})
 public final class Bench implements Callable<Integer> {
-    static final Set<String> RUNS = Set.of("baseline", "quarry", "quarry-warn", "cluster", "steady", "delayed", "enqueue", "admin-reads");
+    static final Set<String> RUNS = Set.of("baseline", "quarry", "quarry-warn", "cluster", "steady", "delayed", "enqueue", "admin-reads", "dashboard");
     /** The cluster run's backlog when --backlogs is not given. */
     static final int DEFAULT_CLUSTER_BACKLOG = 100_000;
     /** The node JVMs' options when QUARRY_JAVA_OPTS is not set, as in bin/start. */
@@ -67,7 +67,8 @@ public final class Bench implements Callable<Integer> {
             description = "Which runs: baseline, quarry, quarry-warn (dev.quarry.drain logged at WARN), cluster (K node JVMs"
                     + " and one, three queues; see --nodes), steady, delayed (the steady load beside a backlog due tomorrow;"
                     + " see --delayed-backlog), enqueue, admin-reads (bin/quarry status and jobs on a table of --admin-rows"
-                    + " finished jobs; only when named) (default: ${DEFAULT-VALUE}).")
+                    + " finished jobs; only when named), dashboard (every page of bin/quarry web on the same table; only when named)"
+                    + " (default: ${DEFAULT-VALUE}).")
     List<String> only;
 
     @Option(names = "--delayed-backlog", paramLabel = "N", defaultValue = "1000000",
@@ -254,6 +255,7 @@ public final class Bench implements Callable<Integer> {
         }
         if (runs.contains("enqueue")) measureAll(rows, results, "enqueue", () -> new EnqueueRun(server, settings).run());
         if (runs.contains("admin-reads")) measureAll(rows, results, "admin-reads", () -> new AdminReadsRun(server).run(adminRows));
+        if (runs.contains("dashboard")) measureAll(rows, results, "dashboard", () -> new DashboardRun(server).run(adminRows));
         System.err.printf("bench: done, load average %s%n", loadAverage());
         return rows;
     }
