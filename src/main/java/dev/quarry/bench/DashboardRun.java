@@ -44,7 +44,7 @@ final class DashboardRun {
             try (Connection c = server.connect(db); Statement st = c.createStatement()) {
                 // Spread over the last hour: 4,000 a minute, each minute past DashboardReads.MINUTE_CAP.
                 st.executeUpdate("INSERT INTO quarry_jobs (queue, type, status, attempts, run_at, created_at, started_at, finished_at)"
-                        + " SELECT 'default', 'resize', 'done', 1, t, t, t, t FROM (SELECT NOW(6) - INTERVAL seq * 15 MILLISECOND AS t"
+                        + " SELECT 'default', 'resize', 'done', 1, t, t, t, t FROM (SELECT NOW(6) - INTERVAL seq * 15000 MICROSECOND AS t"
                         + " FROM seq_1_to_" + BURST + ") s");
                 st.execute("ANALYZE TABLE quarry_jobs");
             }

@@ -11,7 +11,6 @@ import java.time.LocalDateTime;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Pattern;
 import javax.sql.DataSource;
 
 /**
@@ -32,7 +31,6 @@ public final class DashboardReads {
     /** Quartz triggers listed at most. */
     public static final int TRIGGER_LIMIT = 500;
 
-    private static final Pattern TABLE_PREFIX = Pattern.compile("[A-Za-z0-9_]{1,64}");
     /**
      * One minute of one (queue, status) range of the finished index, at most the cap's entries:
      * read from the index alone. Parameters: queue, status, from, to, cap.
@@ -48,9 +46,7 @@ public final class DashboardReads {
     private final String quartzTablePrefix;
 
     public DashboardReads(DataSource dataSource, String schedulerName, String quartzTablePrefix) {
-        if (quartzTablePrefix == null || !TABLE_PREFIX.matcher(quartzTablePrefix).matches()) {
-            throw new IllegalArgumentException("org.quartz.jobStore.tablePrefix '" + quartzTablePrefix + "' must be letters, digits and _");
-        }
+        QuarryAdmin.checkTablePrefix(quartzTablePrefix);
         this.tx = new Transactions(dataSource);
         this.schedulerName = schedulerName;
         this.quartzTablePrefix = quartzTablePrefix;

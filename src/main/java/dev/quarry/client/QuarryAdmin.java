@@ -129,13 +129,18 @@ public final class QuarryAdmin {
 
     /** As {@link #QuarryAdmin(DataSource, String, String)}, with other read limits (tests, the benchmark). */
     public QuarryAdmin(DataSource dataSource, String schedulerName, String quartzTablePrefix, ReadLimits limits) {
-        if (quartzTablePrefix == null || !TABLE_PREFIX.matcher(quartzTablePrefix).matches()) {
-            throw new IllegalArgumentException("org.quartz.jobStore.tablePrefix '" + quartzTablePrefix + "' must be letters, digits and _");
-        }
+        checkTablePrefix(quartzTablePrefix);
         this.tx = new Transactions(dataSource);
         this.schedulerName = schedulerName;
         this.quartzTablePrefix = quartzTablePrefix;
         this.limits = limits;
+    }
+
+    /** The one name put into SQL text: Quartz's table prefix, from config. */
+    static void checkTablePrefix(String quartzTablePrefix) {
+        if (quartzTablePrefix == null || !TABLE_PREFIX.matcher(quartzTablePrefix).matches()) {
+            throw new IllegalArgumentException("org.quartz.jobStore.tablePrefix '" + quartzTablePrefix + "' must be letters, digits and _");
+        }
     }
 
     /** The job with this id, every column. */

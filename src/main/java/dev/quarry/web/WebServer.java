@@ -38,8 +38,11 @@ public final class WebServer implements AutoCloseable {
     private final Sessions sessions;
     private final ClusterPages cluster;
     private final JobPages jobs;
+    /** Listening on a loopback address: only a Host header naming this host is served. */
+    private final boolean loopback;
 
-    private WebServer(HttpServer server, ExecutorService executor, Sessions sessions, ClusterPages cluster, JobPages jobs) {
+    private WebServer(HttpServer server, ExecutorService executor, Sessions sessions, ClusterPages cluster, JobPages jobs, boolean loopback) {
+        this.loopback = loopback;
         this.server = server;
         this.executor = executor;
         this.sessions = sessions;
@@ -63,7 +66,7 @@ public final class WebServer implements AutoCloseable {
         });
         http.setExecutor(executor);
         WebServer w = new WebServer(http, executor, new Sessions(password), new ClusterPages(admin, reads, configuredQueues),
-                new JobPages(admin, reads));
+                new JobPages(admin, reads), http.getAddress().getAddress().isLoopbackAddress());
         http.createContext("/", w::handle);
         http.start();
         return w;
@@ -100,6 +103,10 @@ public final class WebServer implements AutoCloseable {
     private Response route(HttpExchange ex) throws IOException {
         String path = ex.getRequestURI().getPath();
         String method = ex.getRequestMethod();
+        if (loopback && !localHost(ex.getRequestHeaders().getFirst("Host"))) {
+            // DNS rebinding: a web page elsewhere whose name now points at 127.0.0.1 must not read the dashboard.
+            return Layout.message(421, "Misdirected request", anonymous(), "this dashboard answers only to localhost, 127.0.0.1 and [::1]");
+        }
         if (STATIC.containsKey(path)) return asset(path);
         Request r = Request.read(ex, sessions);
         boolean post = "POST".equals(method);
@@ -128,6 +135,15 @@ public final class WebServer implements AutoCloseable {
         }
         Optional<Response> page = cluster.page(path, r).or(() -> jobs.page(path, r));
         return page.orElseGet(() -> Layout.message(404, "Not found", r, "no page " + path));
+    }
+
+    static boolean localHost(String host) {
+        if (host == null) return false;
+        String h = host.strip().toLowerCase(java.util.Locale.ROOT);
+        if (h.startsWith("[::1]")) return h.length() == 5 || h.charAt(5) == ':';
+        int colon = h.indexOf(':');
+        String name = colon < 0 ? h : h.substring(0, colon);
+        return name.equals("localhost") || name.equals("127.0.0.1");
     }
 
     private Response login(Request r) {

@@ -195,10 +195,21 @@ class WebDashboardTest {
         assertThat(roPage.body()).doesNotContain("name=\"csrf\"").contains("read-only");
         assertThat(roPage.headers().firstValue("Content-Security-Policy").orElseThrow()).contains("script-src 'self'").doesNotContain("unsafe-inline");
 
+        assertThat(statusLine(readOnlyWeb.port(), "evil.example")).as("a rebound DNS name is not served").contains(" 421 ");
+        assertThat(statusLine(readOnlyWeb.port(), "localhost:" + readOnlyWeb.port())).contains(" 200 ");
+
         // The right token with the session does what the page's button does.
         HttpResponse<String> ok = http.send(form(base() + "/job/retry", cookie, "id=" + secondDead + "&csrf=" + enc(token)), HttpResponse.BodyHandlers.ofString());
         assertThat(ok.statusCode()).isEqualTo(200);
         assertThat(db.status(secondDead)).isIn("ready", "running", "done");
+    }
+
+    /** A GET with the Host header given, over a plain socket (HttpClient will not send a Host of one's choosing). */
+    private static String statusLine(int port, String host) throws Exception {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+            socket.getOutputStream().write(("GET / HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            return new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(), java.nio.charset.StandardCharsets.US_ASCII)).readLine();
+        }
     }
 
     private static HttpRequest form(String url, String cookie, String body) {
