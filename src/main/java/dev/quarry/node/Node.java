@@ -97,6 +97,7 @@ public final class Node {
             scheduler = new StdSchedulerFactory(quartzProperties(config)).getScheduler();
             String node = scheduler.getSchedulerInstanceId();
             Transactions tx = new Transactions(pool);
+            metrics = MetricsWiring.start(config, pool, scheduler.getSchedulerName(), prefix); // before any drain can fire
             JobQueue jobs = new JobQueue(tx);
             LeaseStore leases = new LeaseStore(tx, scheduler.getSchedulerName(), prefix);
             NodeQueues nodeQueues = new NodeQueues(tx, scheduler.getSchedulerName(), prefix);
@@ -118,7 +119,6 @@ public final class Node {
                 }
             }));
             for (QueueConfig q : config.queues()) register(scheduler, q);
-            metrics = MetricsWiring.start(config, pool, scheduler.getSchedulerName(), prefix);
             scheduler.start();
             // After the start, whose first check-in makes this node live: a peer's clean-up of dead
             // nodes' rows never takes a starting node's.
