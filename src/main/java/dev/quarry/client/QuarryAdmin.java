@@ -638,6 +638,23 @@ public final class QuarryAdmin {
     }
 
     /**
+     * The live holder of the queue's lease that sorts first by name (of several, when the queue
+     * has several drains), or empty when no drain holds it: one primary-key range of the lease table.
+     * The node it names reports the queue's gauges, so a cluster reports each queue once.
+     */
+    public Optional<String> firstLiveHolder(String queue) {
+        return tx.autoCommit("read the lease holders of queue " + queue, c -> {
+            try (PreparedStatement sel = c.prepareStatement("SELECT MIN(holder) FROM quarry_leases WHERE queue = ? AND holder IS NOT NULL"
+                    + " AND expires_at > NOW(6)")) {
+                sel.setString(1, queue);
+                try (ResultSet rs = sel.executeQuery()) {
+                    return rs.next() ? Optional.ofNullable(rs.getString(1)) : Optional.<String>empty();
+                }
+            }
+        });
+    }
+
+    /**
      * One queue's jobs by status, counted as {@link #status} counts them (live states exactly,
      * finished ones up to the count cap), and how long its oldest due job has waited: one index
      * range per status, for a node's gauges.

@@ -91,8 +91,8 @@ final class PrometheusNodeMetrics extends NodeMetrics {
     }
 
     /**
-     * Per queue that a drain on this node holds: so that in a cluster one node reports a queue, not
-     * each. Read again when older than {@link #GAUGE_REFRESH_NANOS}; between reads, the last one.
+     * Per queue that a drain on this node holds, and that this node reports (see {@link QueueGauges#read}):
+     * so that in a cluster one node reports a queue, not each. Read again when older than {@link #GAUGE_REFRESH_NANOS}; between reads, the last one.
      */
     private synchronized Map<String, QueueGauges.Snapshot> snapshot() {
         long now = System.nanoTime();
@@ -103,7 +103,7 @@ final class PrometheusNodeMetrics extends NodeMetrics {
         running.forEach((q, n) -> {
             if (n.get() <= 0) return;
             try {
-                next.put(q, gauges.read(q));
+                gauges.read(q).ifPresent(snap -> next.put(q, snap));
             } catch (RuntimeException e) {
                 // A scrape must still answer: the queue's gauges are left out until the database answers again.
                 if (now - lastErrorLogNanos > 60_000_000_000L) {

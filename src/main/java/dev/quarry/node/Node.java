@@ -97,7 +97,7 @@ public final class Node {
             scheduler = new StdSchedulerFactory(quartzProperties(config)).getScheduler();
             String node = scheduler.getSchedulerInstanceId();
             Transactions tx = new Transactions(pool);
-            metrics = MetricsWiring.start(config, pool, scheduler.getSchedulerName(), prefix); // before any drain can fire
+            metrics = MetricsWiring.start(config, pool, node, scheduler.getSchedulerName(), prefix); // before any drain can fire
             JobQueue jobs = new JobQueue(tx);
             LeaseStore leases = new LeaseStore(tx, scheduler.getSchedulerName(), prefix);
             NodeQueues nodeQueues = new NodeQueues(tx, scheduler.getSchedulerName(), prefix);

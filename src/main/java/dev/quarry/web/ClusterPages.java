@@ -67,7 +67,9 @@ final class ClusterPages {
             p.open("table", "id", "nodes").header("node", "last check-in", "interval", "alive", "drains held").raw("<tbody>");
             for (NodeStatus n : s.nodes()) {
                 List<String> held = new ArrayList<>();
-                for (QueueStatus q : s.queues()) if (n.instance().equals(q.leaseHolder())) held.add(q.name());
+                for (QueueStatus q : s.queues()) {
+                    for (LeaseView l : leases(q)) if (n.instance().equals(l.holder())) held.add(l.drain());
+                }
                 p.open("tr", "data-node", n.instance()).cell(n.instance()).cell(Page.age(n.checkinAgeMillis()) + " ago")
                         .cell(Page.age(n.checkinIntervalMillis()))
                         .cell(n.alive() ? "yes" : "no (silent longer than interval + 7.5s)", "class", n.alive() ? "ok" : "bad")
@@ -76,11 +78,12 @@ final class ClusterPages {
             p.raw("</tbody></table>");
         }
         p.el("h2", "Leases");
-        p.open("table", "id", "leases").header("queue", "holder", "epoch", "expires in", "paused").raw("<tbody>");
+        p.open("table", "id", "leases").header("drain", "holder", "epoch", "expires in", "paused").raw("<tbody>");
         for (QueueStatus q : s.queues()) {
-            if (q.leaseEpoch() == 0 && !q.paused()) continue;
-            p.raw("<tr>").cell(q.name()).cell(q.leaseHolder() == null ? "free" : q.leaseHolder()).cell(q.leaseEpoch())
-                    .cell(Page.age(q.leaseExpiresInMillis())).cell(q.paused() ? "yes" : "no").raw("</tr>");
+            for (LeaseView l : leases(q)) {
+                p.raw("<tr>").cell(l.drain()).cell(l.holder() == null ? "free" : l.holder()).cell(l.epoch())
+                        .cell(Page.age(l.expiresInMillis())).cell(q.paused() ? "yes" : "no").raw("</tr>");
+            }
         }
         p.raw("</tbody></table>");
         return Layout.page(200, "Overview", r, p, REFRESH_SECONDS);
@@ -123,8 +126,11 @@ final class ClusterPages {
             p.el("p", "queue " + name + " has no jobs and no lease row; no node has drained it", "class", "meta");
         } else {
             queueTable(p, List.of(q));
-            p.el("p", q.leaseHolder() == null ? "no drain holds the lease now" : "drained by " + q.leaseHolder() + " (lease epoch "
-                    + q.leaseEpoch() + ", " + Page.age(q.leaseExpiresInMillis()) + " left)", "class", "meta");
+            List<String> held = new ArrayList<>();
+            for (LeaseView l : leases(q)) {
+                if (l.holder() != null) held.add(l.drain() + " by " + l.holder() + " (lease epoch " + l.epoch() + ", " + Page.age(l.expiresInMillis()) + " left)");
+            }
+            p.el("p", held.isEmpty() ? "no drain holds a lease now" : "drained: " + String.join("; ", held), "class", "meta");
         }
         if (r.csrf() != null) {
             boolean paused = q != null && q.paused();
@@ -161,6 +167,16 @@ final class ClusterPages {
     /** Quartz's fire times are epoch millis by the nodes' clocks, shown in this server's zone. */
     private static String epoch(Long millis) {
         return millis == null ? "-" : Page.time(Instant.ofEpochMilli(millis).atZone(ZoneId.systemDefault()).toLocalDateTime());
+    }
+
+    /** One lease row of a queue, as the pages show it. */
+    record LeaseView(String drain, String holder, long epoch, Long expiresInMillis) {
+    }
+
+    /** The queue's lease rows (none when it never had a drain): the one place the pages read a queue's leases. */
+    static List<LeaseView> leases(QueueStatus q) {
+        if (q.leaseEpoch() == 0 && q.leaseHolder() == null) return List.of();
+        return List.of(new LeaseView(q.name(), q.leaseHolder(), q.leaseEpoch(), q.leaseExpiresInMillis()));
     }
 
     static String required(Request r, String name) {
