@@ -33,7 +33,7 @@ final class WebCommand extends CliCommand {
     int execute(QuarryCli cli) throws IOException, InterruptedException {
         if (port < 0 || port > 65535) throw usage("--port must be between 0 and 65535, not " + port);
         String password = password(cli);
-        var admin = cli.admin();
+        var admin = new dev.quarry.client.QuarryAdmin(cli.dataSource(), cli.schedulerName(), cli.tablePrefix(), WebServer.READ_LIMITS);
         admin.schemaVersion(); // fail now, with the CLI's message, if the database is unreachable or has no schema
         WebServer server = WebServer.start(admin, new DashboardReads(cli.dataSource(), cli.schedulerName(), cli.tablePrefix()),
                 cli.config().queues().stream().map(QueueConfig::name).toList(), password, bind, port);

@@ -23,9 +23,9 @@ public final class DashboardReads {
     public static final int CHART_MINUTES = 60;
     /**
      * Jobs counted per queue, status and minute, then shown as at least that many: 60 minutes of
-     * two statuses read at most 240,000 index entries per queue.
+     * two statuses read at most 120,000 index entries per queue.
      */
-    public static final int MINUTE_CAP = 2_000;
+    public static final int MINUTE_CAP = 1_000;
     /** Rows a confirmation counts before it says "at least". */
     public static final int CONFIRM_CAP = 100_000;
     /** Quartz triggers listed at most. */

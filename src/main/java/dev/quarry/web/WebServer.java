@@ -30,6 +30,12 @@ public final class WebServer implements AutoCloseable {
     static final int THREADS = 4;
     static final String CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self';"
             + " frame-ancestors 'none'; base-uri 'none'";
+    /**
+     * The dashboard's bounds on the operator's reads, tighter than the CLI's: a page that reloads
+     * every few seconds counts finished jobs up to 10,000 per queue and status (shown as 10,000+),
+     * and a filter no index serves examines up to 20,000 jobs per page.
+     */
+    public static final QuarryAdmin.ReadLimits READ_LIMITS = new QuarryAdmin.ReadLimits(10_000, 20_000);
     private static final Map<String, String> STATIC = Map.of("/static/dashboard.js", "text/javascript; charset=utf-8",
             "/static/dashboard.css", "text/css; charset=utf-8");
 

@@ -77,7 +77,7 @@ class WebDashboardTest {
         Poll.until(Duration.ofSeconds(60), "the node to finish the six jobs",
                 () -> db.count("SELECT COUNT(*) FROM quarry_jobs WHERE status IN ('done', 'dead')") == 6, () -> db.statusCounts().toString());
 
-        QuarryAdmin admin = new QuarryAdmin(db.dataSource(), "quarry", "QRTZ_");
+        QuarryAdmin admin = new QuarryAdmin(db.dataSource(), "quarry", "QRTZ_", WebServer.READ_LIMITS);
         DashboardReads reads = new DashboardReads(db.dataSource(), "quarry", "QRTZ_");
         web = WebServer.start(admin, reads, List.of("default"), PASSWORD, "127.0.0.1", 0);
         readOnlyWeb = WebServer.start(admin, reads, List.of("default"), null, "127.0.0.1", 0);
