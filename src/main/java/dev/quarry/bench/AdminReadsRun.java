@@ -81,7 +81,7 @@ final class AdminReadsRun {
      * mail, 10% video; 90% done, 5% dead, 5% cancelled; one in 100,000 of type rare-type, all in
      * queue mail. Then 1,000 ready jobs and 8 running ones in default.
      */
-    private long fill(String db, int rows) throws SQLException {
+    long fill(String db, int rows) throws SQLException {
         long t0 = System.nanoTime();
         long step = Math.max(1, SPAN_MICROS / rows);
         java.util.concurrent.atomic.AtomicLong inserted = new java.util.concurrent.atomic.AtomicLong();
@@ -105,7 +105,7 @@ final class AdminReadsRun {
         return System.nanoTime() - t0;
     }
 
-    private HikariDataSource pool(String db) {
+    HikariDataSource pool(String db) {
         HikariConfig hc = new HikariConfig();
         hc.setPoolName("bench-admin");
         hc.setJdbcUrl(server.urlFor(db));

@@ -42,7 +42,7 @@ import picocli.CommandLine.Option;
         footer = {"", "The database password comes from QUARRY_BENCH_DB_PASSWORD (default empty), never from the command line."})
 public final class Bench implements Callable<Integer> {
     static final Set<String> RUNS = Set.of("baseline", "quarry", "quarry-warn", "cluster", "steady", "delayed", "enqueue", "admin-reads",
-            "scale", "idle");
+            "dashboard", "scale", "idle");
     /** The cluster run's backlog when --backlogs is not given. */
     static final int DEFAULT_CLUSTER_BACKLOG = 100_000;
     /** The node JVMs' options when QUARRY_JAVA_OPTS is not set, as in bin/start. */
@@ -68,9 +68,9 @@ public final class Bench implements Callable<Integer> {
             description = "Which runs: baseline, quarry, quarry-warn (dev.quarry.drain logged at WARN), cluster (K node JVMs"
                     + " and one, three queues; see --nodes), steady, delayed (the steady load beside a backlog due tomorrow;"
                     + " see --delayed-backlog), enqueue, admin-reads (bin/quarry status and jobs on a table of --admin-rows"
-                    + " finished jobs; only when named), scale (one queue of sleeping jobs with --scale-drains drains on one node"
-                    + " JVM, then on --nodes), idle (the statements per second an idle node sends, with 1 and --scale-drains"
-                    + " drains) (default: ${DEFAULT-VALUE}).")
+                    + " finished jobs; only when named), dashboard (every page of bin/quarry web on the same table; only when named),"
+                    + " scale (one queue of sleeping jobs with --scale-drains drains on one node JVM, then on --nodes), idle (the"
+                    + " statements per second an idle node sends, with 1 and --scale-drains drains) (default: ${DEFAULT-VALUE}).")
     List<String> only;
 
     @Option(names = "--drains", split = ",", paramLabel = "D", defaultValue = "1",
@@ -288,6 +288,7 @@ public final class Bench implements Callable<Integer> {
         }
         if (runs.contains("enqueue")) measureAll(rows, results, "enqueue", () -> new EnqueueRun(server, settings).run());
         if (runs.contains("admin-reads")) measureAll(rows, results, "admin-reads", () -> new AdminReadsRun(server).run(adminRows));
+        if (runs.contains("dashboard")) measureAll(rows, results, "dashboard", () -> new DashboardRun(server).run(adminRows));
         if (runs.contains("scale")) {
             ScaleRun scale = new ScaleRun(server, settings, clusterLogDir(), env.getOrDefault("QUARRY_JAVA_OPTS", DEFAULT_NODE_JAVA_OPTS));
             ResultRow one = measure(rows, results, "scale nodes=1", () -> scale.run(scaleJobs, 1, scaleDrains, null));

@@ -38,7 +38,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "quarry",
         description = "Enqueue, inspect and manage Quarry's jobs and queues.",
         subcommands = {EnqueueCommand.class, StatusCommand.class, JobsCommand.class, ShowCommand.class, RetryCommand.class,
-                CancelCommand.class, PurgeCommand.class, PauseCommand.class, ResumeCommand.class, SchemaCommand.class},
+                CancelCommand.class, PurgeCommand.class, PauseCommand.class, ResumeCommand.class, SchemaCommand.class, WebCommand.class},
         footerHeading = "%nConfiguration:%n",
         footer = {"The same settings a node reads: QUARRY_DB_URL (required), QUARRY_DB_USER (default root), QUARRY_DB_PASSWORD "
                 + "or QUARRY_DB_PASSWORD_FILE, and QUARRY_CONFIG_DIR (default quartz). Run 'quarry COMMAND --help' for a command's options."},
@@ -124,6 +124,11 @@ public final class QuarryCli implements Callable<Integer>, AutoCloseable {
 
     InputStream stdin() {
         return stdin;
+    }
+
+    /** A variable of the environment this CLI was configured from; null when unset. */
+    String env(String name) {
+        return env.get(name);
     }
 
     QuarryClient client() {

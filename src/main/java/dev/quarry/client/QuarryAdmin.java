@@ -129,13 +129,18 @@ public final class QuarryAdmin {
 
     /** As {@link #QuarryAdmin(DataSource, String, String)}, with other read limits (tests, the benchmark). */
     public QuarryAdmin(DataSource dataSource, String schedulerName, String quartzTablePrefix, ReadLimits limits) {
-        if (quartzTablePrefix == null || !TABLE_PREFIX.matcher(quartzTablePrefix).matches()) {
-            throw new IllegalArgumentException("org.quartz.jobStore.tablePrefix '" + quartzTablePrefix + "' must be letters, digits and _");
-        }
+        checkTablePrefix(quartzTablePrefix);
         this.tx = new Transactions(dataSource);
         this.schedulerName = schedulerName;
         this.quartzTablePrefix = quartzTablePrefix;
         this.limits = limits;
+    }
+
+    /** The one name put into SQL text: Quartz's table prefix, from config. */
+    static void checkTablePrefix(String quartzTablePrefix) {
+        if (quartzTablePrefix == null || !TABLE_PREFIX.matcher(quartzTablePrefix).matches()) {
+            throw new IllegalArgumentException("org.quartz.jobStore.tablePrefix '" + quartzTablePrefix + "' must be letters, digits and _");
+        }
     }
 
     /** The job with this id, every column. */
@@ -516,7 +521,7 @@ public final class QuarryAdmin {
     }
 
     /** Every (queue, status) pair that has rows. */
-    private static List<String[]> queueStates(Connection c) throws SQLException {
+    static List<String[]> queueStates(Connection c) throws SQLException {
         List<String[]> out = new ArrayList<>();
         try (PreparedStatement sel = c.prepareStatement(QUEUE_STATES_SQL); ResultSet rs = sel.executeQuery()) {
             while (rs.next()) out.add(new String[] {rs.getString(1), rs.getString(2)});
@@ -649,6 +654,46 @@ public final class QuarryAdmin {
             }
             for (String o : others) queues.put(o, queues.remove(o)); // configured first, then the rest by name
             return new ClusterStatus(now, schedulerName, List.copyOf(nodes), queues.values().stream().map(QueueBuilder::build).toList());
+        });
+    }
+
+    /**
+     * The live holder of the queue's lease that sorts first by name (of several, when the queue
+     * has several drains), or empty when no drain holds it: one primary-key range of the lease table.
+     * The node it names reports the queue's gauges, so a cluster reports each queue once.
+     */
+    public Optional<String> firstLiveHolder(String queue) {
+        return tx.autoCommit("read the lease holders of queue " + queue, c -> {
+            try (PreparedStatement sel = c.prepareStatement("SELECT MIN(holder) FROM quarry_leases WHERE queue = ? AND holder IS NOT NULL"
+                    + " AND expires_at > NOW(6)")) {
+                sel.setString(1, queue);
+                try (ResultSet rs = sel.executeQuery()) {
+                    return rs.next() ? Optional.ofNullable(rs.getString(1)) : Optional.<String>empty();
+                }
+            }
+        });
+    }
+
+    /**
+     * One queue's jobs by status, counted as {@link #status} counts them (live states exactly,
+     * finished ones up to the count cap), and how long its oldest due job has waited: one index
+     * range per status, for a node's gauges.
+     */
+    public QueueCounts queueCounts(String queue) {
+        return tx.autoCommit("count the jobs of queue " + queue, c -> {
+            Map<JobState, Count> counts = new EnumMap<>(JobState.class);
+            for (JobState st : JobState.values()) {
+                counts.put(st, st.finished() ? countUpTo(c, queue, st, limits.countCap()) : Count.exact(count(c, queue, st)));
+            }
+            Long oldest = null;
+            try (PreparedStatement sel = c.prepareStatement(OLDEST_DUE_SQL)) {
+                sel.setString(1, queue);
+                sel.setString(2, queue);
+                try (ResultSet rs = sel.executeQuery()) {
+                    if (rs.next()) oldest = rs.getObject(1, Long.class);
+                }
+            }
+            return new QueueCounts(queue, Collections.unmodifiableMap(counts), oldest);
         });
     }
 

@@ -68,6 +68,7 @@ public final class ConfigLoader {
         Duration prune = s.duration("retention.prune-interval", QuarryConfig.DEFAULT_PRUNE_INTERVAL, Duration.ofSeconds(1));
         int payloadMax = s.integer("payload.max-bytes", QuarryConfig.DEFAULT_PAYLOAD_MAX_BYTES, 1, QuarryConfig.PAYLOAD_COLUMN_MAX_BYTES);
         int poolSize = s.integer("db.pool-size", DatabaseConfig.DEFAULT_POOL_SIZE, queues.size() + 3, 1000);
+        MetricsConfig metrics = MetricsConfig.read(s);
 
         Set<String> unknown = s.unread();
         if (!unknown.isEmpty()) {
@@ -77,7 +78,7 @@ public final class ConfigLoader {
 
         Properties quartz = quartzProperties(quartzProps, quartzFile, queues.stream().mapToInt(QueueConfig::drains).sum());
         return new QuarryConfig(dir, database(env, poolSize), List.copyOf(queues), Map.copyOf(handlers), maxAttempts,
-                backoffBase, backoffMax, lease, poll, grace, Map.copyOf(retention), prune, payloadMax, quartz);
+                backoffBase, backoffMax, lease, poll, grace, Map.copyOf(retention), prune, payloadMax, quartz, metrics);
     }
 
     private static List<QueueConfig> queues(Settings s) {

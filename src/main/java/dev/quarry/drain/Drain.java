@@ -157,6 +157,7 @@ public final class Drain {
                 return new DrainSummary(false, 0, 0, 0, 0, 0, 0, 0, "prior drain running", elapsed(start));
             }
             outcomes = new Outcomes(rt, keeper.lease());
+            dev.quarry.metrics.NodeMetrics.get().drainStarted(queue);
             ScheduledExecutorService watch = leaseWatch();
             try {
                 rescueOrphans();
@@ -169,6 +170,7 @@ public final class Drain {
             } finally {
                 new Settler(this).settle();
                 watch.shutdownNow();
+                dev.quarry.metrics.NodeMetrics.get().drainEnded(queue);
             }
             Outcomes o = outcomes;
             DrainSummary summary = new DrainSummary(true, rescued, claimed, o.done, o.retried, o.dead, o.givenBack, o.refused, endedBy,
@@ -249,6 +251,7 @@ public final class Drain {
                         default -> "back to ready";
                     });
         }
+        dev.quarry.metrics.NodeMetrics.get().orphansRescued(queue, rescued);
     }
 
     /** Claims for free workers, records what finished, renews the lease, until the drain must end. */

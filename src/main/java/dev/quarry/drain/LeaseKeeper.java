@@ -130,6 +130,7 @@ public final class LeaseKeeper {
 
     /** The lease was found taken over (by a claim's renewal, or a failed release). */
     void lost() {
+        if (!lost) dev.quarry.metrics.NodeMetrics.get().leaseLost(queue);
         lost = true;
     }
 

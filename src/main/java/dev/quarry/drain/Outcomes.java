@@ -90,6 +90,7 @@ final class Outcomes {
                 refuse(f);
             } else {
                 done++;
+                dev.quarry.metrics.NodeMetrics.get().jobFinished(rt.queue.name(), f.job().type(), "done", f.nanos());
                 log.info("job {} done ({}, attempt {}/{}) in {} ms", f.job().id(), Text.oneLine(f.job().type(), 128),
                         f.job().attempt(), f.job().maxAttempts(), millis(f));
             }
@@ -110,6 +111,7 @@ final class Outcomes {
             ok = rt.jobs.retry(job, r.delay(), r.error());
             if (ok) {
                 retried++;
+                dev.quarry.metrics.NodeMetrics.get().jobFinished(rt.queue.name(), job.type(), "retried", f.nanos());
                 log.warn("job {} failed ({}, attempt {}/{}) in {} ms, retry in {}: {}", job.id(), type, job.attempt(), job.maxAttempts(),
                         millis(f), Durations.format(r.delay()), Text.oneLine(r.error(), 500));
             }
@@ -117,6 +119,7 @@ final class Outcomes {
             ok = rt.jobs.bury(job, b.error());
             if (ok) {
                 dead++;
+                dev.quarry.metrics.NodeMetrics.get().jobFinished(rt.queue.name(), job.type(), "dead", f.nanos());
                 log.error("job {} dead ({}, attempt {}/{}, {}) in {} ms: {}", job.id(), type, job.attempt(), job.maxAttempts(), b.reason(),
                         millis(f), Text.oneLine(b.error(), 500));
             }
@@ -124,6 +127,7 @@ final class Outcomes {
             ok = rt.jobs.giveBack(job, g.delay(), g.note());
             if (ok) {
                 givenBack++;
+                dev.quarry.metrics.NodeMetrics.get().jobFinished(rt.queue.name(), job.type(), "given_back", f.nanos());
                 String reason = NOT_STARTED.equals(failure(f.outcome())) ? "not started, lease unconfirmed" : g.reason();
                 log.info("job {} given back ({}, attempt {}/{}, {}) after {} ms, due in {}, the attempt does not count{}", job.id(), type,
                         job.attempt(), job.maxAttempts(), reason, millis(f), Durations.format(g.delay()),
@@ -133,6 +137,7 @@ final class Outcomes {
             ok = rt.jobs.cancel(job, c.note());
             if (ok) {
                 cancelled++;
+                dev.quarry.metrics.NodeMetrics.get().jobFinished(rt.queue.name(), job.type(), "cancelled", f.nanos());
                 log.warn("job {} cancelled on request ({}, attempt {}/{}) after {} ms", job.id(), type, job.attempt(), job.maxAttempts(),
                         millis(f));
             }
@@ -145,6 +150,7 @@ final class Outcomes {
     /** A completion the fencing refused: the claim was taken over while this node ran the job. */
     private void refuse(Finished f) {
         refused++;
+        dev.quarry.metrics.NodeMetrics.get().fencingRefused(rt.queue.name(), 1);
         log.warn("late completion of job {} refused by fencing ({} ran it under lease epoch {}, outcome {}): {}", f.job().id(), rt.node,
                 lease.epoch(), outcomeName(f.outcome()), rt.jobs.describe(f.job().id()));
     }

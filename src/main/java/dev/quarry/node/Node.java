@@ -11,6 +11,7 @@ import dev.quarry.drain.OtherNodes;
 import dev.quarry.drain.QueueRuntime;
 import dev.quarry.drain.WorkerPool;
 import dev.quarry.handler.HandlerRegistry;
+import dev.quarry.metrics.NodeMetrics;
 import dev.quarry.queue.JobQueue;
 import dev.quarry.queue.LeaseStore;
 import dev.quarry.queue.NodeQueues;
@@ -65,6 +66,8 @@ public final class Node {
     private final String name;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean stopping;
+    /** The Prometheus endpoint, or the no-op when metrics.port is not set. */
+    private NodeMetrics metrics = NodeMetrics.NOOP;
 
     private Node(QuarryConfig config, HikariDataSource pool, Scheduler scheduler, Map<String, QueueRuntime> runtimes,
                  BalancingThreadPool threads, NodeQueues nodeQueues, Pruner pruner, String name) {
@@ -83,6 +86,7 @@ public final class Node {
         HandlerRegistry handlers = HandlerRegistry.build(config.handlers().values());
         HikariDataSource pool = ConnectionPool.open(config.database());
         Scheduler scheduler = null;
+        NodeMetrics metrics = NodeMetrics.NOOP;
         Map<String, QueueRuntime> runtimes = new LinkedHashMap<>();
         try {
             String prefix = config.quartz().getProperty("org.quartz.jobStore.tablePrefix");
@@ -93,6 +97,7 @@ public final class Node {
             scheduler = new StdSchedulerFactory(quartzProperties(config)).getScheduler();
             String node = scheduler.getSchedulerInstanceId();
             Transactions tx = new Transactions(pool);
+            metrics = MetricsWiring.start(config, pool, node, scheduler.getSchedulerName(), prefix); // before any drain can fire
             JobQueue jobs = new JobQueue(tx);
             LeaseStore leases = new LeaseStore(tx, scheduler.getSchedulerName(), prefix);
             NodeQueues nodeQueues = new NodeQueues(tx, scheduler.getSchedulerName(), prefix);
@@ -133,6 +138,7 @@ public final class Node {
             Pruner pruner = new Pruner(jobs, List.copyOf(runtimes.keySet()), config.retention(), config.pruneInterval());
             pruner.start();
             Node n = new Node(config, pool, scheduler, runtimes, threadPool, nodeQueues, pruner, node);
+            n.metrics = metrics;
             log.info("node {} started: queues {}, scheduler {} (clustered, check-in every {} ms)", node,
                     String.join(", ", runtimes.keySet()), scheduler.getSchedulerName(),
                     config.quartz().getProperty("org.quartz.jobStore.clusterCheckinInterval"));
@@ -147,6 +153,7 @@ public final class Node {
                 }
             }
             runtimes.values().forEach(rt -> rt.workers().close());
+            metrics.close();
             pool.close();
             if (e instanceof QuarryException qe) throw qe;
             String cause = dev.quarry.queue.Transactions.rootCause(e);
@@ -299,6 +306,7 @@ public final class Node {
                     wait.toSeconds(), stillRunning());
         }
         runtimes.values().forEach(rt -> rt.workers().close());
+        metrics.close();
         if (finished) {
             pool.close();
         } else {

@@ -52,7 +52,8 @@ public final class JobQueue {
 
     private static String claimSql(String after) {
         return "SELECT id, type, IF(LENGTH(payload) <= ?, payload, NULL), LENGTH(payload), attempts,"
-                + " COALESCE(max_attempts, ?), priority, run_at FROM quarry_jobs FORCE INDEX (quarry_jobs_claim)"
+                + " COALESCE(max_attempts, ?), priority, run_at, TIMESTAMPDIFF(MICROSECOND, GREATEST(created_at, run_at), NOW(6))"
+                + " FROM quarry_jobs FORCE INDEX (quarry_jobs_claim)"
                 + " WHERE queue = ? AND status = 'ready' AND run_at <= NOW(6)" + after
                 + " ORDER BY priority, run_at, id LIMIT ? FOR UPDATE SKIP LOCKED";
     }
@@ -153,6 +154,7 @@ public final class JobQueue {
                         jobs.add(new ClaimedJob(rs.getLong(1), lease.queue(), rs.getString(2), rs.getString(3), rs.getLong(4),
                                 rs.getInt(5) + 1, rs.getInt(6), token));
                         last = new Cursor(rs.getInt(7), rs.getTimestamp(8), rs.getLong(1));
+                        dev.quarry.metrics.NodeMetrics.get().startDelay(lease.queue(), rs.getLong(9));
                     }
                 }
             }

@@ -108,6 +108,7 @@ public final class Transactions {
 
     private void noteRetry(String what, SQLException e) {
         retried.incrementAndGet();
+        dev.quarry.metrics.NodeMetrics.get().dbRetry();
         long now = System.nanoTime();
         // One line per burst: contention comes in waves and a line per retry would drown the log.
         if (now - lastRetryLogNanos > 10_000_000_000L) {

@@ -140,7 +140,7 @@ class SecretsAndUsageTest {
         List<List<String>> paths = new ArrayList<>();
         collect(new CommandLine(new QuarryCli(Map.of(), System.in)), new ArrayList<>(), paths);
         assertThat(paths).extracting(p -> String.join(" ", p)).contains("", "enqueue", "status", "jobs", "show", "retry", "cancel",
-                "purge", "pause", "resume", "schema", "schema print", "schema check");
+                "purge", "pause", "resume", "schema", "schema print", "schema check", "web");
         for (List<String> path : paths) {
             List<String> args = new ArrayList<>(path);
             args.add("--help");

@@ -67,6 +67,19 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void metrics_are_off_unless_a_port_is_set_and_a_bad_port_is_named() {
+        assertThat(load("").metrics().enabled()).isFalse();
+        QuarryConfig c = load("metrics.port = 9404\nmetrics.bind = 127.0.0.1");
+        assertThat(c.metrics()).isEqualTo(new MetricsConfig(9404, "127.0.0.1"));
+        assertThat(c.describe()).contains("metrics: 127.0.0.1:9404");
+        assertThatThrownBy(() -> load("metrics.port = 70000"))
+                .isInstanceOf(ConfigException.class).hasMessage("quarry.properties: metrics.port=70000 must be between 1 and 65535");
+        assertThatThrownBy(() -> load("metrics.port = nine")).hasMessage("quarry.properties: metrics.port=nine is not a whole number");
+        assertThatThrownBy(() -> load("metrics.bind = 127.0.0.1")).hasMessage("quarry.properties: metrics.bind=127.0.0.1 needs metrics.port");
+        assertThatThrownBy(() -> load("metrics.port = 9404\nmetrics.bind = a b")).hasMessageStartingWith("quarry.properties: metrics.bind=a b");
+    }
+
+    @Test
     void an_unknown_key_is_named_with_its_file() {
         assertThatThrownBy(() -> load("retry.max-atempts = 3"))
                 .isInstanceOf(ConfigException.class).hasMessage("quarry.properties: unknown key 'retry.max-atempts'");

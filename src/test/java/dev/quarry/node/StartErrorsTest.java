@@ -45,6 +45,18 @@ class StartErrorsTest {
     }
 
     @Test
+    void a_metrics_port_in_use_stops_the_node_with_exit_3_naming_the_key() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+             TestDatabase db = TestDatabase.create("metricsport");
+             NodeProcess node = NodeProcess.start("n", db, TestConfig.write(work.resolve("c"), "queues = default\nmetrics.port = "
+                     + taken.getLocalPort() + "\nmetrics.bind = 127.0.0.1\n"), work, Map.of())) {
+            assertThat(node.awaitExit(EXIT)).isEqualTo(Main.EXIT_START);
+            assertThat(errorLines(node)).singleElement().asString()
+                    .startsWith("quarry: cannot start: metrics.port=" + taken.getLocalPort() + ": cannot listen on 127.0.0.1:" + taken.getLocalPort());
+        }
+    }
+
+    @Test
     void missing_tables_stop_the_node_with_exit_3_naming_the_table_and_the_script() {
         try (TestDatabase db = TestDatabase.empty("notables");
              NodeProcess node = NodeProcess.start("n", db, TestConfig.write(work.resolve("c"), "queues = default\n"), work, Map.of())) {
