@@ -21,18 +21,32 @@ public final class QueueRuntime {
     final RetryPolicy retry;
     final WorkerPool workers;
     final Rebalancing rebalancing;
+    private final ProgressWriter progress;
 
+    /** A runtime whose handlers' progress reports go nowhere. */
     public QueueRuntime(String node, QueueConfig queue, QuarryConfig config, JobQueue jobs, LeaseStore leases,
                         HandlerRegistry handlers, WorkerPool workers, Rebalancing rebalancing) {
+        this(node, queue, config, jobs, leases, handlers, workers, rebalancing, ProgressWriter.NONE);
+    }
+
+    /** @param progress the node's writer of job progress, shared by all its queues */
+    public QueueRuntime(String node, QueueConfig queue, QuarryConfig config, JobQueue jobs, LeaseStore leases,
+                        HandlerRegistry handlers, WorkerPool workers, Rebalancing rebalancing, ProgressWriter progress) {
         this.node = node;
         this.queue = queue;
         this.config = config;
         this.jobs = jobs;
         this.leases = leases;
-        this.runner = new JobRunner(handlers, config.payloadMaxBytes());
+        this.runner = new JobRunner(handlers, config.payloadMaxBytes(), progress);
         this.retry = new RetryPolicy(config.backoffBase(), config.backoffMax());
         this.workers = workers;
         this.rebalancing = rebalancing;
+        this.progress = progress;
+    }
+
+    /** The node's writer of job progress. */
+    public ProgressWriter progress() {
+        return progress;
     }
 
     public String node() {

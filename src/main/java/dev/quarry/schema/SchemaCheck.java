@@ -48,6 +48,7 @@ public final class SchemaCheck {
                             + ": run the Quarry release that upgraded it");
                 } else {
                     problems.addAll(shapeProblems(c, db));
+                    problems.addAll(progressResultProblems(c, db));
                 }
             }
             return problems;
@@ -80,6 +81,23 @@ public final class SchemaCheck {
             }
         }
         if (!exists(c, "quarry_node_queues")) problems.add("table quarry_node_queues is missing from database " + db + ": run " + upgrade);
+        return problems;
+    }
+
+    /** What version 3 added (sql/003_progress_result.sql): the progress and result columns. */
+    private static List<String> progressResultProblems(Connection c, String db) throws SQLException {
+        List<String> problems = new ArrayList<>();
+        for (String column : List.of("progress", "progress_note", "result")) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM information_schema.COLUMNS"
+                    + " WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'quarry_jobs' AND COLUMN_NAME = ?")) {
+                ps.setString(1, column);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        problems.add("column quarry_jobs." + column + " of database " + db + " is missing: run " + SchemaScripts.scriptName(3));
+                    }
+                }
+            }
+        }
         return problems;
     }
 
