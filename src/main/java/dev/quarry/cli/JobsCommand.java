@@ -52,11 +52,12 @@ final class JobsCommand extends CliCommand {
             return notFound("no jobs match");
         }
         int defaultMax = cli.config().maxAttempts();
-        Table t = new Table("ID", "QUEUE", "TYPE", "STATUS", "PRIORITY", "ATTEMPTS", "RUN AT", "CREATED", "FINISHED", "LAST ERROR");
+        Table t = new Table("ID", "QUEUE", "TYPE", "STATUS", "PRIORITY", "ATTEMPTS", "RUN AT", "CREATED", "FINISHED", "LAST ERROR", "PROGRESS");
         for (JobSummary j : page.jobs()) {
             t.add(j.id(), j.queue(), j.type(), j.status().sql(), j.priority(),
                     j.attempts() + "/" + (j.maxAttempts() == null ? defaultMax : j.maxAttempts()),
-                    Formats.time(j.runAt()), Formats.time(j.createdAt()), Formats.time(j.finishedAt()), Formats.line(j.lastErrorStart(), 60));
+                    Formats.time(j.runAt()), Formats.time(j.createdAt()), Formats.time(j.finishedAt()), Formats.line(j.lastErrorStart(), 60),
+                    ShowCommand.progress(j.progress(), j.progressNote(), 40));
         }
         t.print(out());
         // On stderr: stdout stays the table alone, for scripts.

@@ -37,7 +37,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "quarry",
         description = "Enqueue, inspect and manage Quarry's jobs and queues.",
-        subcommands = {EnqueueCommand.class, StatusCommand.class, JobsCommand.class, ShowCommand.class, RetryCommand.class,
+        subcommands = {EnqueueCommand.class, StatusCommand.class, JobsCommand.class, ShowCommand.class, WaitCommand.class, RetryCommand.class,
                 CancelCommand.class, PurgeCommand.class, PauseCommand.class, ResumeCommand.class, SchemaCommand.class},
         footerHeading = "%nConfiguration:%n",
         footer = {"The same settings a node reads: QUARRY_DB_URL (required), QUARRY_DB_USER (default root), QUARRY_DB_PASSWORD "
@@ -45,7 +45,8 @@ import picocli.CommandLine.Spec;
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:done", "1:not found, nothing matched, or refused by the job's status or unique key",
                 "2:bad usage or configuration", "3:database unreachable, schema missing or other database error",
-                "4:unexpected error (a bug: please report it with the stack trace)"})
+                "4:unexpected error (a bug: please report it with the stack trace)",
+                "5:wait: no such job", "124:wait: the --timeout passed before the job finished"})
 public final class QuarryCli implements Callable<Integer>, AutoCloseable {
     public static final int OK = 0;
     public static final int NOT_FOUND = 1;

@@ -37,6 +37,9 @@ public final class ProgressWriter implements AutoCloseable {
     private final Map<Key, Entry> entries = new HashMap<>();
     private final Thread thread;
     private boolean closed;
+    /** Rows written, and writes the fencing refused: for tests and the log. */
+    final java.util.concurrent.atomic.AtomicLong written = new java.util.concurrent.atomic.AtomicLong();
+    final java.util.concurrent.atomic.AtomicLong fencedOff = new java.util.concurrent.atomic.AtomicLong();
     private long lastWarnNanos = System.nanoTime() - WARN_EVERY_NANOS;
 
     private record Key(long id, long claimToken) {
@@ -121,7 +124,10 @@ public final class ProgressWriter implements AutoCloseable {
 
     private void write(Write w) {
         try {
-            if (!store.write(w.key.id(), w.key.claimToken(), w.percent, w.note)) {
+            if (store.write(w.key.id(), w.key.claimToken(), w.percent, w.note)) {
+                written.incrementAndGet();
+            } else {
+                fencedOff.incrementAndGet();
                 log.debug("progress of job {} fenced off: the row no longer carries this claim", w.key.id());
             }
         } catch (QuarryException e) {
