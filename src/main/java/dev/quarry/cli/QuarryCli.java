@@ -45,8 +45,7 @@ import picocli.CommandLine.Spec;
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:done", "1:not found, nothing matched, or refused by the job's status or unique key",
                 "2:bad usage or configuration", "3:database unreachable, schema missing or other database error",
-                "4:unexpected error (a bug: please report it with the stack trace)",
-                "5:wait: no such job", "124:wait: the --timeout passed before the job finished"})
+                "4:unexpected error (a bug: please report it with the stack trace)"})
 public final class QuarryCli implements Callable<Integer>, AutoCloseable {
     public static final int OK = 0;
     public static final int NOT_FOUND = 1;

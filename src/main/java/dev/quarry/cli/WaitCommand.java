@@ -20,6 +20,9 @@ import picocli.CommandLine.Parameters;
                         + " waiting (unless --quiet), and the last error of a dead or cancelled job.",
                 "Exits 0 when the job is done, 1 when it is dead or cancelled, 124 when --timeout passed first (the job"
                         + " goes on), 5 when there is no such job (never enqueued, or pruned meanwhile)."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:the job is done", "1:the job is dead or cancelled", "2:bad usage or configuration",
+                "3:database unreachable or other database error", "5:no such job", "124:the --timeout passed first; the job goes on"},
         footer = {"", "Examples:", "  quarry wait 42 --timeout 10m", "  url=$(quarry wait 42 --quiet | tail -n +2)",
                 "  quarry wait 42 --json | jq -r .result"})
 final class WaitCommand extends CliCommand {
