@@ -190,12 +190,33 @@ class ProgressAndResultTest {
     }
 
     @Test
-    void a_late_progress_or_result_from_a_run_whose_claim_was_taken_over_changes_nothing() {
+    void one_statement_completes_a_batch_in_which_some_jobs_carry_a_result_and_others_none() {
         Duration lease = Duration.ofSeconds(30);
+        checkIn("node-a");
+        Transactions tx = new Transactions(db.dataSource());
+        JobQueue jobs = new JobQueue(tx);
+        for (int i = 0; i < 3; i++) db.insertJob("encode", "{}");
+        Lease a = new LeaseStore(tx, "quarry", "QRTZ_").tryAcquire("default", "node-a", lease).lease();
+        List<ClaimedJob> claimed = jobs.claim(a, lease, 3, 5, 1000);
+        assertThat(claimed).hasSize(3);
+        assertThat(jobs.markDone(List.of(claimed.get(0).withResult("r0"), claimed.get(1), claimed.get(2).withResult("it's \"quoted\"\n"))))
+                .isEmpty();
+        assertThat(row(claimed.get(0).id())).containsEntry("status", "done").containsEntry("result", "r0");
+        assertThat(row(claimed.get(1).id())).containsEntry("status", "done").containsEntry("result", null);
+        assertThat(row(claimed.get(2).id())).containsEntry("status", "done").containsEntry("result", "it's \"quoted\"\n");
+    }
+
+    private static void checkIn(String... nodes) {
         db.exec("DELETE FROM QRTZ_SCHEDULER_STATE");
-        for (String node : List.of("node-a", "node-b")) {
+        for (String node : nodes) {
             db.exec("INSERT INTO QRTZ_SCHEDULER_STATE (SCHED_NAME, INSTANCE_NAME, LAST_CHECKIN_TIME, CHECKIN_INTERVAL) VALUES ('quarry', ?, 0, 7500)", node);
         }
+    }
+
+    @Test
+    void a_late_progress_or_result_from_a_run_whose_claim_was_taken_over_changes_nothing() {
+        Duration lease = Duration.ofSeconds(30);
+        checkIn("node-a", "node-b");
         Transactions tx = new Transactions(db.dataSource());
         LeaseStore leases = new LeaseStore(tx, "quarry", "QRTZ_");
         JobQueue jobs = new JobQueue(tx);
