@@ -1,6 +1,5 @@
 package dev.quarry.drain;
 
-import dev.quarry.QuarryException;
 import dev.quarry.handler.ProgressSink;
 import dev.quarry.queue.ClaimedJob;
 import dev.quarry.queue.ProgressStore;
@@ -28,6 +27,7 @@ public final class ProgressWriter implements AutoCloseable {
     private static final long MIN_GAP_NANOS = TimeUnit.MILLISECONDS.toNanos(MIN_GAP_MILLIS);
     /** How often the thread looks for reports whose gap is over while some wait. */
     private static final long TICK_MILLIS = 100;
+    static final long CLOSE_WAIT_MILLIS = 2000;
     private static final long WARN_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
 
     /** Drops every report: for runtimes built without a node (benchmarks, tools). */
@@ -88,18 +88,22 @@ public final class ProgressWriter implements AutoCloseable {
     private void loop() {
         while (true) {
             List<Write> due;
+            boolean last;
             try {
-                due = takeDue();
+                synchronized (this) {
+                    due = takeDue();
+                    last = closed;
+                }
             } catch (InterruptedException e) {
                 return;
             }
-            if (due == null) return;
             for (Write w : due) write(w);
+            if (last) return;
         }
     }
 
-    /** Waits for reports whose gap is over and takes them; null once closed. */
-    private synchronized List<Write> takeDue() throws InterruptedException {
+    /** Waits for reports whose gap is over and takes them; once closed, takes every report still waiting. */
+    private List<Write> takeDue() throws InterruptedException {
         while (!closed) {
             long now = System.nanoTime();
             List<Write> due = new ArrayList<>();
@@ -119,7 +123,13 @@ public final class ProgressWriter implements AutoCloseable {
             if (!due.isEmpty()) return due;
             if (entries.isEmpty()) wait(); else wait(TICK_MILLIS);
         }
-        return null;
+        // The last reports go now, whatever their gap: the node is stopping.
+        List<Write> rest = new ArrayList<>();
+        entries.forEach((k, e) -> {
+            if (e.dirty) rest.add(new Write(k, e.percent, e.note));
+        });
+        entries.clear();
+        return rest;
     }
 
     private void write(Write w) {
@@ -130,7 +140,7 @@ public final class ProgressWriter implements AutoCloseable {
                 fencedOff.incrementAndGet();
                 log.debug("progress of job {} fenced off: the row no longer carries this claim", w.key.id());
             }
-        } catch (QuarryException e) {
+        } catch (RuntimeException e) { // QuarryException for the database; anything else must not end the thread either
             synchronized (this) {
                 Entry entry = entries.get(w.key);
                 if (entry != null && !entry.dirty) {
@@ -147,27 +157,24 @@ public final class ProgressWriter implements AutoCloseable {
         }
     }
 
-    /** Stops the thread and writes the reports still waiting, once each: call before the pool closes. */
+    /**
+     * Has the thread write the reports still waiting, once each, and waits for it at most
+     * {@value #CLOSE_WAIT_MILLIS} ms: call before the pool closes. With nothing waiting it returns
+     * at once; with an unreachable database the stop goes on without the last reports (the thread
+     * is a daemon).
+     */
     @Override
     public void close() {
         if (thread == null) return;
-        List<Write> rest = new ArrayList<>();
         synchronized (this) {
             if (closed) return;
             closed = true;
             notifyAll();
         }
         try {
-            thread.join(TimeUnit.SECONDS.toMillis(5));
+            thread.join(CLOSE_WAIT_MILLIS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        synchronized (this) {
-            entries.forEach((k, e) -> {
-                if (e.dirty) rest.add(new Write(k, e.percent, e.note));
-            });
-            entries.clear();
-        }
-        for (Write w : rest) write(w);
     }
 }

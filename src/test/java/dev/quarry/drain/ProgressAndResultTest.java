@@ -206,6 +206,24 @@ class ProgressAndResultTest {
         assertThat(row(claimed.get(2).id())).containsEntry("status", "done").containsEntry("result", "it's \"quoted\"\n");
     }
 
+    @Test
+    void closing_the_writer_writes_the_report_still_waiting_for_its_gap() {
+        Duration lease = Duration.ofSeconds(30);
+        checkIn("node-a");
+        Transactions tx = new Transactions(db.dataSource());
+        long id = db.insertJob("encode", "{}");
+        Lease a = new LeaseStore(tx, "quarry", "QRTZ_").tryAcquire("default", "node-a", lease).lease();
+        ClaimedJob run = new JobQueue(tx).claim(a, lease, 1, 5, 1000).get(0);
+        ProgressWriter writer = new ProgressWriter(new ProgressStore(tx));
+        writer.sinkFor(run).report(10, "first");
+        Poll.until(WAIT, "the first report in the row", () -> Integer.valueOf(10).equals(progress(id)));
+        writer.sinkFor(run).report(20, "second, inside the gap");
+        writer.close();
+        assertThat(progress(id)).isEqualTo(20);
+        assertThat(row(id)).containsEntry("progress_note", "second, inside the gap");
+        assertThat(writer.written.get()).isEqualTo(2);
+    }
+
     private static void checkIn(String... nodes) {
         db.exec("DELETE FROM QRTZ_SCHEDULER_STATE");
         for (String node : nodes) {
