@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.quarry.testing.Poll;
 import dev.quarry.testing.TestDatabase;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
@@ -102,5 +103,12 @@ class WaitCommandTest {
         Cli.Result jobs = Cli.run(db, "", "jobs", "--status", "running");
         assertThat(jobs.exit()).as(jobs.toString()).isZero();
         assertThat(jobs.out()).contains("PROGRESS").contains("40% encoding audio");
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> listed = (List<Map<String, Object>>) JsonReader.parse(Cli.run(db, "", "jobs", "--status", "running", "--json").out());
+        assertThat(listed).anySatisfy(j -> {
+            assertThat(((Number) j.get("id")).longValue()).isEqualTo(running);
+            assertThat(((Number) j.get("progress")).intValue()).isEqualTo(40);
+            assertThat(j).containsEntry("progress_note", "encoding audio");
+        });
     }
 }
