@@ -81,8 +81,10 @@ public final class ProgressWriter implements AutoCloseable {
         Entry e = entries.computeIfAbsent(key, k -> new Entry());
         e.percent = percent;
         e.note = note;
+        // Only the first report since the last write wakes the writer: a handler reporting in a
+        // tight loop must not keep it busy (it looks again every tick while reports wait).
+        if (!e.dirty) notifyAll();
         e.dirty = true;
-        notifyAll();
     }
 
     private void loop() {
