@@ -3,8 +3,16 @@
 
 QUARRY_HOME="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
-# Builds the classes and target/classpath.txt if they are missing or older than the sources.
+# Whether this folder is an unpacked release archive (quarry-VERSION.tar.gz): Quarry's jar and its
+# dependencies in lib/, no pom.xml. It runs from those jars and never builds.
+quarry_is_release() {
+  [[ ! -f "$QUARRY_HOME/pom.xml" ]] && compgen -G "$QUARRY_HOME/lib/quarry-*.jar" > /dev/null
+}
+
+# Builds the classes and target/classpath.txt if they are missing or older than the sources
+# (a source checkout only; a release archive has nothing to build).
 quarry_ensure_built() {
+  quarry_is_release && return 0
   local stamp="$QUARRY_HOME/target/classpath.txt"
   if [[ ! -f "$stamp" || ! -d "$QUARRY_HOME/target/classes" ]] \
      || [[ -n "$(find "$QUARRY_HOME/src/main" "$QUARRY_HOME/pom.xml" "$QUARRY_HOME/sql" -newer "$stamp" -print -quit 2>/dev/null)" ]]; then
@@ -15,8 +23,9 @@ quarry_ensure_built() {
 }
 
 # The node's class path: Quarry's classes, its dependencies, and any jar dropped into lib/
-# (Java handlers named in handler.TYPE.class).
+# (Java handlers named in handler.TYPE.class). In a release archive lib/ holds all of them.
 quarry_classpath() {
+  if quarry_is_release; then printf '%s' "$QUARRY_HOME/lib/*"; return; fi
   local cp="$QUARRY_HOME/target/classes:$(cat "$QUARRY_HOME/target/classpath.txt")"
   if compgen -G "$QUARRY_HOME/lib/*.jar" > /dev/null; then cp="$cp:$QUARRY_HOME/lib/*"; fi
   printf '%s' "$cp"

@@ -4,9 +4,8 @@
 #   sql/quartz-tables.sh > quartz-tables.sql     then run it once, before 001_quarry_tables.sql
 # With an argument: 'quarry' prints Quarry's own tables instead, 'all' prints both.
 set -euo pipefail
-home="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$home"
-if [[ ! -f target/classpath.txt || ! -d target/classes ]]; then
-  mvn -q -B -DskipTests compile >&2
-fi
-exec java -cp "target/classes:$(cat target/classpath.txt)" dev.quarry.schema.SchemaScripts "${1:-quartz}"
+# Works in the source checkout (building it first when needed) and in the release archive (its jars).
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/bin/lib.sh"
+cd "$QUARRY_HOME"
+quarry_ensure_built
+exec java -cp "$(quarry_classpath)" dev.quarry.schema.SchemaScripts "${1:-quartz}"

@@ -42,4 +42,14 @@ public final class Text {
         if (s == null || s.length() <= max) return s;
         return s.substring(0, max - 1) + "…";
     }
+
+    /** At most {@code maxBytes} bytes of UTF-8, keeping the start and cutting only between characters. */
+    public static String utf8Head(String s, int maxBytes) {
+        if (s == null || s.length() <= maxBytes / 3) return s;
+        byte[] utf8 = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        if (utf8.length <= maxBytes) return s;
+        int end = maxBytes;
+        while (end > 0 && (utf8[end] & 0xC0) == 0x80) end--; // back to the first byte of a character
+        return new String(utf8, 0, end, java.nio.charset.StandardCharsets.UTF_8);
+    }
 }

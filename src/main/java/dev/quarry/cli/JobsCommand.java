@@ -18,7 +18,8 @@ import picocli.CommandLine.Option;
                         + "The next page's --before is printed on stderr.",
                 "Exits 1 when none match."},
         footer = {"", "Examples:", "  quarry jobs --status dead --queue video", "  quarry jobs --type send-welcome --limit 10",
-                "  quarry jobs --status dead --before 81234      # the page after the one that ended at job 81234"})
+                "  quarry jobs --status dead --before 81234      # the page after the one that ended at job 81234",
+                "  quarry jobs --status running --json | jq '.[] | {id, progress, progress_note}'"})
 final class JobsCommand extends CliCommand {
     static final int MAX_LIMIT = 10_000;
 
@@ -34,6 +35,9 @@ final class JobsCommand extends CliCommand {
 
     @Option(names = "--limit", paramLabel = "N", defaultValue = "50", description = "At most this many (default: ${DEFAULT-VALUE}, at most 10000).")
     int limit;
+
+    @Option(names = "--json", description = "Print one JSON array of the jobs (the next page's --before still on stderr).")
+    boolean json;
 
     @Option(names = "--before", paramLabel = "ID",
             description = "Only jobs after this one in the listing's order: the page after the one that ended at job ID.")
@@ -52,14 +56,25 @@ final class JobsCommand extends CliCommand {
             return notFound("no jobs match");
         }
         int defaultMax = cli.config().maxAttempts();
-        Table t = new Table("ID", "QUEUE", "TYPE", "STATUS", "PRIORITY", "ATTEMPTS", "RUN AT", "CREATED", "FINISHED", "LAST ERROR");
+        if (json) {
+            out().println(Json.write(page.jobs().stream().map(j -> document(j, defaultMax)).toList()));
+            nextPage(page);
+            return QuarryCli.OK;
+        }
+        Table t = new Table("ID", "QUEUE", "TYPE", "STATUS", "PRIORITY", "ATTEMPTS", "RUN AT", "CREATED", "FINISHED", "LAST ERROR", "PROGRESS");
         for (JobSummary j : page.jobs()) {
             t.add(j.id(), j.queue(), j.type(), j.status().sql(), j.priority(),
                     j.attempts() + "/" + (j.maxAttempts() == null ? defaultMax : j.maxAttempts()),
-                    Formats.time(j.runAt()), Formats.time(j.createdAt()), Formats.time(j.finishedAt()), Formats.line(j.lastErrorStart(), 60));
+                    Formats.time(j.runAt()), Formats.time(j.createdAt()), Formats.time(j.finishedAt()), Formats.line(j.lastErrorStart(), 60),
+                    ShowCommand.progress(j.progress(), j.progressNote(), 40));
         }
         t.print(out());
-        // On stderr: stdout stays the table alone, for scripts.
+        nextPage(page);
+        return QuarryCli.OK;
+    }
+
+    /** On stderr: stdout stays the table (or the JSON) alone, for scripts. */
+    private void nextPage(JobPage page) {
         if (page.cutOff()) {
             err().println("quarry: the search stopped after " + String.format(java.util.Locale.ROOT, "%,d", page.examined())
                     + " jobs with " + Formats.count(page.jobs().size(), "matching job") + "; older matches may exist. Go on with: "
@@ -67,7 +82,25 @@ final class JobsCommand extends CliCommand {
         } else if (page.continueBefore() != null) {
             err().println("quarry: next page: " + next(page.continueBefore()));
         }
-        return QuarryCli.OK;
+    }
+
+    private static java.util.Map<String, Object> document(JobSummary j, int defaultMaxAttempts) {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("id", j.id());
+        m.put("queue", j.queue());
+        m.put("type", j.type());
+        m.put("status", j.status());
+        m.put("priority", j.priority());
+        m.put("attempts", j.attempts());
+        m.put("max_attempts", j.maxAttempts());
+        m.put("effective_max_attempts", j.maxAttempts() == null ? defaultMaxAttempts : j.maxAttempts());
+        m.put("run_at", j.runAt());
+        m.put("created_at", j.createdAt());
+        m.put("finished_at", j.finishedAt());
+        m.put("last_error_start", j.lastErrorStart());
+        m.put("progress", j.progress());
+        m.put("progress_note", j.progressNote());
+        return m;
     }
 
     /** The same command, one page on. */

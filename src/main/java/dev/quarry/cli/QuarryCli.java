@@ -37,7 +37,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "quarry",
         description = "Enqueue, inspect and manage Quarry's jobs and queues.",
-        subcommands = {EnqueueCommand.class, StatusCommand.class, JobsCommand.class, ShowCommand.class, RetryCommand.class,
+        subcommands = {EnqueueCommand.class, StatusCommand.class, JobsCommand.class, ShowCommand.class, WaitCommand.class, RetryCommand.class,
                 CancelCommand.class, PurgeCommand.class, PauseCommand.class, ResumeCommand.class, SchemaCommand.class, WebCommand.class},
         footerHeading = "%nConfiguration:%n",
         footer = {"The same settings a node reads: QUARRY_DB_URL (required), QUARRY_DB_USER (default root), QUARRY_DB_PASSWORD "

@@ -10,8 +10,10 @@ import picocli.CommandLine.Parameters;
 
 /** {@code quarry show ID}: one job, every column. */
 @Command(name = "show",
-        description = {"Show one job, every column.", "Includes the payload and the last error. Exits 1 when there is no such job."},
-        footer = {"", "Examples:", "  quarry show 42", "  quarry show 42 --json | jq -r .last_error"})
+        description = {"Show one job, every column.",
+                "Includes the payload, the last error, the progress its handler reported and the result of a done job. "
+                        + "Exits 1 when there is no such job."},
+        footer = {"", "Examples:", "  quarry show 42", "  quarry show 42 --json | jq -r .last_error", "  quarry show 42 --json | jq -r .result"})
 final class ShowCommand extends CliCommand {
     private static final int KEY_WIDTH = 14;
 
@@ -48,7 +50,15 @@ final class ShowCommand extends CliCommand {
         field("lease_epoch", j.leaseEpoch() == null ? "-" : j.leaseEpoch().toString());
         field("payload", j.payload().isEmpty() ? "(empty)" : Formats.block(j.payload(), KEY_WIDTH));
         field("last_error", Formats.block(j.lastError(), KEY_WIDTH));
+        field("progress", progress(j.progress(), j.progressNote(), 300));
+        field("result", Formats.block(j.result(), KEY_WIDTH));
         return QuarryCli.OK;
+    }
+
+    /** "40% encoding audio", "-" before any report; the note is the handler's text, escaped onto one line. */
+    static String progress(Integer percent, String note, int noteMax) {
+        if (percent == null) return "-";
+        return percent + "%" + (note == null || note.isEmpty() ? "" : " " + Formats.line(note, noteMax));
     }
 
     private void field(String key, String value) {
@@ -76,6 +86,9 @@ final class ShowCommand extends CliCommand {
         m.put("lease_epoch", j.leaseEpoch());
         m.put("payload", j.payload());
         m.put("last_error", j.lastError());
+        m.put("progress", j.progress());
+        m.put("progress_note", j.progressNote());
+        m.put("result", j.result());
         return m;
     }
 }

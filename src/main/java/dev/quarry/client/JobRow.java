@@ -11,9 +11,12 @@ import java.time.LocalDateTime;
  * @param maxAttempts       null: the node's retry.max-attempts applies
  * @param runAtFromNowMillis run_at minus the database's NOW(6) when read: positive while the job waits
  * @param claimToken        null unless running
+ * @param progress          0 to 100 as the handler last reported it, null until it reports
+ * @param progressNote      the handler's words with its progress, or null
+ * @param result            what the job returned when done, or null
  */
 public record JobRow(long id, String queue, String type, String payload, int priority, LocalDateTime runAt, Integer maxAttempts,
                      String uniqueKey, JobState status, int attempts, String lastError, LocalDateTime createdAt,
                      LocalDateTime startedAt, LocalDateTime finishedAt, Long claimToken, String claimedBy, Long leaseEpoch,
-                     long runAtFromNowMillis) {
+                     long runAtFromNowMillis, Integer progress, String progressNote, String result) {
 }

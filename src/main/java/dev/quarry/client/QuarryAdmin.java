@@ -46,7 +46,7 @@ public final class QuarryAdmin {
     private static final Pattern TABLE_PREFIX = Pattern.compile("[A-Za-z0-9_]{1,64}");
     private static final String JOB_COLUMNS = "id, queue, type, payload, priority, run_at, max_attempts, unique_key, status, attempts,"
             + " last_error, created_at, started_at, finished_at, claim_token, claimed_by, lease_epoch,"
-            + " TIMESTAMPDIFF(MICROSECOND, NOW(6), run_at) DIV 1000";
+            + " TIMESTAMPDIFF(MICROSECOND, NOW(6), run_at) DIV 1000, progress, progress_note, result";
     /** A dead or cancelled job starts afresh: due now, no attempts used, no claim. last_error stays as history. */
     private static final String BACK_TO_READY = "status = 'ready', attempts = 0, run_at = NOW(6), started_at = NULL, finished_at = NULL,"
             + " claim_token = NULL, claimed_by = NULL, lease_epoch = NULL, cancel_requested = 0";
@@ -72,7 +72,7 @@ public final class QuarryAdmin {
             + " ORDER BY finished_at DESC LIMIT ?) t";
 
     private static final String LIST_SQL = "SELECT id, queue, type, status, priority, attempts, max_attempts, run_at, created_at,"
-            + " finished_at, LEFT(last_error, " + ERROR_START_CHARS + ") FROM quarry_jobs";
+            + " finished_at, LEFT(last_error, " + ERROR_START_CHARS + "), progress, progress_note FROM quarry_jobs";
     /** Both ends of the primary key: two index dives. */
     static final String ID_RANGE_SQL = "SELECT MIN(id), MAX(id) FROM quarry_jobs";
     /** Down the primary key inside an id window [second parameter, first parameter), filters checked on the rows. */
@@ -156,7 +156,8 @@ public final class QuarryAdmin {
                 return Optional.of(new JobRow(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getInt(5),
                         time(rs, 6), rs.getObject(7, Integer.class), rs.getString(8), JobState.fromSql(rs.getString(9)),
                         rs.getInt(10), rs.getString(11), time(rs, 12), time(rs, 13), time(rs, 14), rs.getObject(15, Long.class),
-                        rs.getString(16), rs.getObject(17, Long.class), rs.getLong(18)));
+                        rs.getString(16), rs.getObject(17, Long.class), rs.getLong(18), rs.getObject(19, Integer.class),
+                        rs.getString(20), rs.getString(21)));
             }
         }
     }
@@ -350,7 +351,7 @@ public final class QuarryAdmin {
     private static JobSummary summary(ResultSet rs) throws SQLException {
         return new JobSummary(rs.getLong(1), rs.getString(2), rs.getString(3), JobState.fromSql(rs.getString(4)),
                 rs.getInt(5), rs.getInt(6), rs.getObject(7, Integer.class), time(rs, 8), time(rs, 9), time(rs, 10),
-                rs.getString(11));
+                rs.getString(11), rs.getObject(12, Integer.class), rs.getString(13));
     }
 
     /** A place in the finished index's order: finish time (null for live jobs), then id. */

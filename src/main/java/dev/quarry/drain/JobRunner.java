@@ -1,5 +1,6 @@
 package dev.quarry.drain;
 
+import dev.quarry.Text;
 import dev.quarry.handler.HandlerRegistry;
 import dev.quarry.handler.JobContext;
 import dev.quarry.handler.JobHandler;
@@ -10,17 +11,20 @@ import java.util.Optional;
 /**
  * Turns a claimed job into an {@link Outcome}: checks the row (known type, payload within the
  * limit), runs the handler, and turns whatever it throws, Errors included, into a readable failure.
- * A bad row becomes a permanent failure: it never blocks the queue.
+ * A bad row becomes a permanent failure: it never blocks the queue. The handler reports progress
+ * through the node's {@link ProgressWriter}; a result longer than the payload limit is cut to it.
  */
 final class JobRunner {
     private static final int STACK_FRAMES = 6;
 
     private final HandlerRegistry handlers;
     private final int payloadMaxBytes;
+    private final ProgressWriter progress;
 
-    JobRunner(HandlerRegistry handlers, int payloadMaxBytes) {
+    JobRunner(HandlerRegistry handlers, int payloadMaxBytes, ProgressWriter progress) {
         this.handlers = handlers;
         this.payloadMaxBytes = payloadMaxBytes;
+        this.progress = progress;
     }
 
     /** The longest a run of {@code type} may take ({@code handler.T.timeout}). */
@@ -38,9 +42,11 @@ final class JobRunner {
             return Outcome.permanentFailure("payload is " + job.payloadBytes() + " bytes, over the limit of " + payloadMaxBytes
                     + " (payload.max-bytes)");
         }
-        JobContext context = new JobContext(job.id(), job.queue(), job.type(), job.payload(), job.attempt(), job.maxAttempts());
+        JobContext context = new JobContext(job.id(), job.queue(), job.type(), job.payload(), job.attempt(), job.maxAttempts(),
+                payloadMaxBytes, progress.sinkFor(job));
         try {
             Outcome outcome = handler.get().handle(context);
+            if (outcome instanceof Outcome.Done d && d.result() != null) return Outcome.done(Text.utf8Head(d.result(), payloadMaxBytes));
             return outcome == null ? Outcome.failed("handler returned null instead of an Outcome") : outcome;
         } catch (InterruptedException e) {
             throw e;

@@ -46,9 +46,9 @@ final class Outcomes {
         return !doneToRecord.isEmpty();
     }
 
-    /** The completions waiting for the next claim's transaction. */
+    /** The completions waiting for the next claim's transaction, each with its handler's result. */
     List<ClaimedJob> pendingDone() {
-        return doneToRecord.stream().map(Finished::job).toList();
+        return doneToRecord.stream().map(f -> f.job().withResult(((Outcome.Done) f.outcome()).result())).toList();
     }
 
     /** The transaction that carried {@link #pendingDone()} committed; {@code refusedJobs} were fenced off. */
@@ -86,7 +86,7 @@ final class Outcomes {
     /** Counts and logs completions the database has just recorded, all but those it refused. */
     private void recordedDone(List<Finished> completed, List<ClaimedJob> refusedJobs) {
         for (Finished f : completed) {
-            if (refusedJobs.contains(f.job())) {
+            if (refusedJobs.stream().anyMatch(r -> r.sameClaim(f.job()))) {
                 refuse(f);
             } else {
                 done++;

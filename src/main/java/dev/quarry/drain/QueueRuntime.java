@@ -23,18 +23,32 @@ public final class QueueRuntime {
     final Rebalancing rebalancing;
     /** The queue's drains running on this node now; never more than {@code drains-per-node}. */
     private final java.util.concurrent.atomic.AtomicInteger drainsHere = new java.util.concurrent.atomic.AtomicInteger();
+    private final ProgressWriter progress;
 
+    /** A runtime whose handlers' progress reports go nowhere. */
     public QueueRuntime(String node, QueueConfig queue, QuarryConfig config, JobQueue jobs, LeaseStore leases,
                         HandlerRegistry handlers, WorkerPool workers, Rebalancing rebalancing) {
+        this(node, queue, config, jobs, leases, handlers, workers, rebalancing, ProgressWriter.NONE);
+    }
+
+    /** @param progress the node's writer of job progress, shared by all its queues */
+    public QueueRuntime(String node, QueueConfig queue, QuarryConfig config, JobQueue jobs, LeaseStore leases,
+                        HandlerRegistry handlers, WorkerPool workers, Rebalancing rebalancing, ProgressWriter progress) {
         this.node = node;
         this.queue = queue;
         this.config = config;
         this.jobs = jobs;
         this.leases = leases;
-        this.runner = new JobRunner(handlers, config.payloadMaxBytes());
+        this.runner = new JobRunner(handlers, config.payloadMaxBytes(), progress);
         this.retry = new RetryPolicy(config.backoffBase(), config.backoffMax());
         this.workers = workers;
         this.rebalancing = rebalancing;
+        this.progress = progress;
+    }
+
+    /** The node's writer of job progress. */
+    public ProgressWriter progress() {
+        return progress;
     }
 
     /** Counts a drain in, unless this node already runs {@code drains-per-node} of the queue's drains. */

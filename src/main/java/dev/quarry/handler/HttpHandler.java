@@ -17,7 +17,9 @@ import java.util.Optional;
  *
  * <p>{@code handler.TYPE.timeout} bounds the whole exchange, the response body included (the
  * client's own request timeout stops only at the headers, so a server trickling its body would
- * hold the worker for ever); only the first {@value #BODY_KEEP_BYTES} bytes of a body are kept.
+ * hold the worker for ever). A 2xx body is the job's result (none when it is empty), its first
+ * {@link JobContext#resultMaxBytes()} bytes kept; of any other answer's body the first
+ * {@value #BODY_KEEP_BYTES} bytes are read for the error. The rest is dropped as it arrives.
  */
 public final class HttpHandler implements JobHandler {
     private static final HttpClient CLIENT = HttpClient.newBuilder()
@@ -48,7 +50,8 @@ public final class HttpHandler implements JobHandler {
                 .POST(HttpRequest.BodyPublishers.ofString(job.payload() == null ? "" : job.payload()))
                 .build();
         HttpResponse<String> response;
-        java.util.concurrent.CompletableFuture<HttpResponse<String>> exchange = CLIENT.sendAsync(request, info -> boundedBody());
+        java.util.concurrent.CompletableFuture<HttpResponse<String>> exchange = CLIENT.sendAsync(request,
+                info -> boundedBody(info.statusCode() / 100 == 2 ? job.resultMaxBytes() : BODY_KEEP_BYTES));
         try {
             response = exchange.get(timeout.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
         } catch (java.util.concurrent.TimeoutException e) {
@@ -63,7 +66,7 @@ public final class HttpHandler implements JobHandler {
             return Outcome.failed("POST " + url + " failed: " + cause);
         }
         int status = response.statusCode();
-        if (status >= 200 && status < 300) return Outcome.done();
+        if (status >= 200 && status < 300) return Outcome.done(response.body().isEmpty() ? null : response.body());
         String error = "POST " + url + " answered " + status + bodyPart(response.body());
         if (status == 429) {
             Optional<Duration> after = response.headers().firstValue("Retry-After").flatMap(HttpHandler::seconds);
@@ -78,12 +81,14 @@ public final class HttpHandler implements JobHandler {
     }
 
     /** Keeps the first bytes of the body and drops the rest as it arrives, so a huge answer costs no memory. */
-    private static HttpResponse.BodySubscriber<String> boundedBody() {
+    private static HttpResponse.BodySubscriber<String> boundedBody(int keepBytes) {
         java.io.ByteArrayOutputStream kept = new java.io.ByteArrayOutputStream();
+        // A few bytes past the limit, so a character cut at the limit is dropped whole below.
+        int read = keepBytes + 4;
         return HttpResponse.BodySubscribers.mapping(HttpResponse.BodySubscribers.ofByteArrayConsumer(chunk -> chunk.ifPresent(b -> {
-            int room = BODY_KEEP_BYTES - kept.size();
+            int room = read - kept.size();
             if (room > 0) kept.write(b, 0, Math.min(room, b.length));
-        })), ignored -> new String(kept.toByteArray(), java.nio.charset.StandardCharsets.UTF_8));
+        })), ignored -> Text.utf8Head(new String(kept.toByteArray(), java.nio.charset.StandardCharsets.UTF_8), keepBytes));
     }
 
     private static Optional<Duration> seconds(String value) {

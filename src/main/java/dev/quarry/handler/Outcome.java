@@ -6,9 +6,18 @@ import java.util.Objects;
 /** How one run of a handler ended. */
 public sealed interface Outcome {
 
-    /** The job is done. */
+    /** The job is done, with no result. */
     static Outcome done() {
-        return Done.INSTANCE;
+        return Done.NO_RESULT;
+    }
+
+    /**
+     * The job is done, and {@code result} is what it made (a URL, a JSON document): stored in the
+     * row's {@code result} column for the producer to read, cut to {@code payload.max-bytes} bytes.
+     * Null is the same as {@link #done()}.
+     */
+    static Outcome done(String result) {
+        return result == null ? Done.NO_RESULT : new Done(result);
     }
 
     /** The run failed: retry with backoff while attempts remain, then dead. Same as throwing. */
@@ -27,7 +36,10 @@ public sealed interface Outcome {
         return new Later(delay, Objects.requireNonNull(why));
     }
 
-    enum Done implements Outcome { INSTANCE }
+    /** @param result what the job made, or null */
+    record Done(String result) implements Outcome {
+        static final Done NO_RESULT = new Done(null);
+    }
 
     record Failed(String error) implements Outcome {
     }

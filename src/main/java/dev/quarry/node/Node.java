@@ -103,9 +103,10 @@ public final class Node {
             NodeQueues nodeQueues = new NodeQueues(tx, scheduler.getSchedulerName(), prefix);
             Balancer balancer = balance(scheduler, leases, nodeQueues, config);
             BalancingThreadPool threadPool = BalancingThreadPool.of(scheduler.getSchedulerName(), node);
+            dev.quarry.drain.ProgressWriter progress = new dev.quarry.drain.ProgressWriter(new dev.quarry.queue.ProgressStore(tx));
             for (QueueConfig q : config.queues()) {
                 runtimes.put(q.name(), new QueueRuntime(node, q, config, jobs, leases, handlers, new WorkerPool(q.name(), q.workers()),
-                        balancer));
+                        balancer, progress));
             }
             scheduler.setJobFactory(new QuarryJobFactory(Map.copyOf(runtimes), new OtherNodes() {
                 @Override
@@ -154,6 +155,7 @@ public final class Node {
             }
             runtimes.values().forEach(rt -> rt.workers().close());
             metrics.close();
+            runtimes.values().forEach(rt -> rt.progress().close());
             pool.close();
             if (e instanceof QuarryException qe) throw qe;
             String cause = dev.quarry.queue.Transactions.rootCause(e);
@@ -307,6 +309,8 @@ public final class Node {
         }
         runtimes.values().forEach(rt -> rt.workers().close());
         metrics.close();
+        // The last progress reports, before the pool goes (one writer for all queues: the second close is a no-op).
+        runtimes.values().forEach(rt -> rt.progress().close());
         if (finished) {
             pool.close();
         } else {

@@ -13,9 +13,25 @@ import dev.quarry.Text;
  * @param attempt      this attempt's number, from 1
  * @param maxAttempts  the row's max_attempts, or the configured default when the row leaves it NULL
  * @param claimToken   the token every later transition of this claim must name
+ * @param result       what the run returned, to be stored with its completion ({@link #withResult}); null: none
  */
 public record ClaimedJob(long id, String queue, String type, String payload, long payloadBytes,
-                         int attempt, int maxAttempts, long claimToken) {
+                         int attempt, int maxAttempts, long claimToken, String result) {
+
+    /** The job as a claim reads it: not run yet, so no result. */
+    public ClaimedJob(long id, String queue, String type, String payload, long payloadBytes, int attempt, int maxAttempts, long claimToken) {
+        this(id, queue, type, payload, payloadBytes, attempt, maxAttempts, claimToken, null);
+    }
+
+    /** This claim's completion carrying {@code result} into the done transition. */
+    public ClaimedJob withResult(String result) {
+        return new ClaimedJob(id, queue, type, payload, payloadBytes, attempt, maxAttempts, claimToken, result);
+    }
+
+    /** The same claim: same row, same token, whatever result it carries. */
+    public boolean sameClaim(ClaimedJob other) {
+        return id == other.id && claimToken == other.claimToken;
+    }
 
     public boolean lastAttempt() {
         return attempt >= maxAttempts;

@@ -206,7 +206,9 @@ public final class JobQueue {
     }
 
     /**
-     * Marks jobs done in one statement that matches each row on its id and its own claim token.
+     * Marks jobs done in one statement that matches each row on its id and its own claim token;
+     * the results the jobs carry ({@link ClaimedJob#result()}) are set by the same statement, so a
+     * refused completion stores no result either.
      *
      * @return the jobs whose completion was refused because their row no longer carries this claim
      */
@@ -219,10 +221,16 @@ public final class JobQueue {
         int n;
         // The plain id list is what lets MariaDB take the rows by primary key (given only the
         // (id, claim_token) pairs it may scan the whole table); the pairs then check each row's token.
+        List<ClaimedJob> withResult = jobs.stream().filter(j -> j.result() != null).toList();
         try (PreparedStatement upd = c.prepareStatement("UPDATE quarry_jobs SET status = 'done', finished_at = NOW(6)"
+                + resultsSet(withResult.size())
                 + " WHERE id IN (" + marks(jobs.size()) + ") AND status = 'running'"
                 + " AND (id, claim_token) IN (" + String.join(",", Collections.nCopies(jobs.size(), "(?,?)")) + ")")) {
             int i = 1;
+            for (ClaimedJob j : withResult) {
+                upd.setLong(i++, j.id());
+                upd.setString(i++, j.result());
+            }
             for (ClaimedJob j : jobs) upd.setLong(i++, j.id());
             for (ClaimedJob j : jobs) {
                 upd.setLong(i++, j.id());
@@ -231,6 +239,11 @@ public final class JobQueue {
             n = upd.executeUpdate();
         }
         return n == jobs.size() ? List.of() : notFinishedBy(c, jobs, "done");
+    }
+
+    /** The SET part for {@code n} results, one CASE arm per job (id, result); nothing when no job has one. */
+    private static String resultsSet(int n) {
+        return n == 0 ? "" : ", result = CASE id" + " WHEN ? THEN ?".repeat(n) + " ELSE result END";
     }
 
     /** Back to scheduled at now + delay (ready when there is none), with the error kept; false when the claim was lost. */

@@ -48,6 +48,7 @@ public final class SchemaCheck {
                             + ": run the Quarry release that upgraded it");
                 } else {
                     problems.addAll(shapeProblems(c, db));
+                    problems.addAll(progressResultProblems(c, db));
                 }
             }
             return problems;
@@ -111,6 +112,17 @@ public final class SchemaCheck {
                 return rs.next();
             }
         }
+    }
+
+    /** What version 3 added for progress and results: three columns of quarry_jobs. */
+    private static List<String> progressResultProblems(Connection c, String db) throws SQLException {
+        List<String> problems = new ArrayList<>();
+        for (String column : List.of("progress", "progress_note", "result")) {
+            if (!hasColumn(c, "quarry_jobs", column)) {
+                problems.add("column quarry_jobs." + column + " of database " + db + " is missing: run " + SchemaScripts.scriptName(3));
+            }
+        }
+        return problems;
     }
 
     private static boolean exists(Connection c, String table) throws SQLException {

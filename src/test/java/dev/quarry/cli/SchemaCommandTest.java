@@ -33,7 +33,7 @@ class SchemaCommandTest {
         try (TestDatabase db = TestDatabase.create("cli_schema_ok")) {
             Cli.Result r = Cli.run(db, "", "schema", "check");
             assertThat(r.exit()).as(r.toString()).isZero();
-            assertThat(r.out().strip()).isEqualTo("schema ok (version 2)");
+            assertThat(r.out().strip()).isEqualTo("schema ok (version 3)");
         }
     }
 
@@ -43,7 +43,7 @@ class SchemaCommandTest {
             Cli.Result r = Cli.run(db, "", "schema", "check");
             assertThat(r.exit()).as(r.toString()).isEqualTo(QuarryCli.DATABASE);
             assertThat(r.out().strip()).isEqualTo("database " + db.name()
-                    + " holds Quarry schema version 1, this node needs 2: run sql/002_scheduled_state.sql");
+                    + " holds Quarry schema version 1, this node needs 3: run sql/002_scheduled_state.sql, then sql/003_progress_result.sql");
         }
     }
 
@@ -53,7 +53,7 @@ class SchemaCommandTest {
             Cli.Result r = Cli.run(db, "", "schema", "check");
             assertThat(r.exit()).isEqualTo(QuarryCli.DATABASE);
             assertThat(r.out()).contains("QRTZ_LOCKS is missing from database " + db.name())
-                    .contains("table quarry_jobs is missing from database " + db.name() + ": run sql/001_quarry_tables.sql, then sql/002_scheduled_state.sql");
+                    .contains("table quarry_jobs is missing from database " + db.name() + ": run sql/001_quarry_tables.sql, then sql/002_scheduled_state.sql, then sql/003_progress_result.sql");
         }
     }
 

@@ -19,20 +19,21 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Older databases brought to the current version: version 1 through sql/002_scheduled_state.sql
- * and sql/003_drains.sql, version 2 through sql/003_drains.sql, with rows in every state.
+ * and sql/003_drains_progress_schedules.sql, version 2 through sql/003_drains_progress_schedules.sql, with rows in every state.
  */
 class SchemaUpgradeTest {
     private static final Duration LEASE = Duration.ofSeconds(30);
+    private static final List<String> VERSION_3_COLUMNS = List.of("progress", "progress_note", "result");
 
     @Test
     void a_version_1_database_is_refused_with_one_line_naming_the_upgrade_script() {
         try (TestDatabase db = TestDatabase.create("upgrade_refused", 1)) {
             assertThat(SchemaCheck.problems(db.dataSource(), "QRTZ_")).containsExactly("database " + db.name()
-                    + " holds Quarry schema version 1, this node needs 3: run sql/002_scheduled_state.sql, then sql/003_drains.sql");
+                    + " holds Quarry schema version 1, this node needs 3: run sql/002_scheduled_state.sql, then sql/003_drains_progress_schedules.sql");
         }
         try (TestDatabase db = TestDatabase.create("upgrade_refused", 2)) {
             assertThat(SchemaCheck.problems(db.dataSource(), "QRTZ_")).containsExactly("database " + db.name()
-                    + " holds Quarry schema version 2, this node needs 3: run sql/003_drains.sql");
+                    + " holds Quarry schema version 2, this node needs 3: run sql/003_drains_progress_schedules.sql");
         }
     }
 
@@ -40,18 +41,25 @@ class SchemaUpgradeTest {
     void a_version_row_without_the_upgrade_itself_is_named_as_a_problem() {
         try (TestDatabase db = TestDatabase.create("upgrade_faked", 1)) {
             db.exec("INSERT INTO quarry_schema_version (version) VALUES (2), (3)");
-            assertThat(SchemaCheck.problems(db.dataSource(), "QRTZ_")).startsWith(
+            assertThat(SchemaCheck.problems(db.dataSource(), "QRTZ_")).containsExactly(
                     "column quarry_jobs.status of database " + db.name() + " has no 'scheduled' state: run sql/002_scheduled_state.sql",
                     "index quarry_jobs_due of table quarry_jobs in database " + db.name() + " is missing: run sql/002_scheduled_state.sql",
-                    "table quarry_node_queues is missing from database " + db.name() + ": run sql/002_scheduled_state.sql");
+                    "table quarry_node_queues is missing from database " + db.name() + ": run sql/002_scheduled_state.sql",
+                    "column quarry_leases.drain is missing from database " + db.name() + ": run sql/003_drains_progress_schedules.sql",
+                    "column quarry_jobs.drain is missing from database " + db.name() + ": run sql/003_drains_progress_schedules.sql",
+                    "column quarry_node_queues.drains is missing from database " + db.name() + ": run sql/003_drains_progress_schedules.sql",
+                    "the primary key of quarry_leases in database " + db.name() + " is not (queue, drain): run sql/003_drains_progress_schedules.sql",
+                    "column quarry_jobs.progress of database " + db.name() + " is missing: run sql/003_drains_progress_schedules.sql",
+                    "column quarry_jobs.progress_note of database " + db.name() + " is missing: run sql/003_drains_progress_schedules.sql",
+                    "column quarry_jobs.result of database " + db.name() + " is missing: run sql/003_drains_progress_schedules.sql");
         }
         try (TestDatabase db = TestDatabase.create("upgrade_faked", 2)) {
             db.exec("INSERT INTO quarry_schema_version (version) VALUES (3)");
             assertThat(SchemaCheck.problems(db.dataSource(), "QRTZ_")).containsExactly(
-                    "column quarry_leases.drain is missing from database " + db.name() + ": run sql/003_drains.sql",
-                    "column quarry_jobs.drain is missing from database " + db.name() + ": run sql/003_drains.sql",
-                    "column quarry_node_queues.drains is missing from database " + db.name() + ": run sql/003_drains.sql",
-                    "the primary key of quarry_leases in database " + db.name() + " is not (queue, drain): run sql/003_drains.sql");
+                    "column quarry_leases.drain is missing from database " + db.name() + ": run sql/003_drains_progress_schedules.sql",
+                    "column quarry_jobs.drain is missing from database " + db.name() + ": run sql/003_drains_progress_schedules.sql",
+                    "column quarry_node_queues.drains is missing from database " + db.name() + ": run sql/003_drains_progress_schedules.sql",
+                    "the primary key of quarry_leases in database " + db.name() + " is not (queue, drain): run sql/003_drains_progress_schedules.sql");
         }
     }
 
@@ -90,6 +98,7 @@ class SchemaUpgradeTest {
                 assertThat(now.remove("status")).as(e.getKey()).isEqualTo(expected);
                 was.remove("status");
                 assertThat(now.remove("drain")).as("version 3's drain column, NULL (drain 1) for rows from before").isNull();
+                for (String column : VERSION_3_COLUMNS) assertThat(now.remove(column)).as(column + " of the " + e.getKey() + " job").isNull();
                 assertThat(now).as("every other column of the " + e.getKey() + " job").isEqualTo(was);
             }
 
@@ -156,6 +165,49 @@ class SchemaUpgradeTest {
                 SchemaScripts.apply(c, SchemaScripts.script(3));
             }
             assertThat(rows(db)).as("run again, the script changes nothing").isEqualTo(settled);
+        }
+    }
+
+    @Test
+    void version_2_upgraded_to_3_has_the_progress_and_result_columns_and_keeps_every_row() throws SQLException {
+        try (TestDatabase db = TestDatabase.create("upgrade_v3", 2)) {
+            assertThat(SchemaCheck.problems(db.dataSource(), "QRTZ_")).containsExactly("database " + db.name()
+                    + " holds Quarry schema version 2, this node needs 3: run sql/003_drains_progress_schedules.sql");
+            long running = db.insert("INSERT INTO quarry_jobs (type, payload, status, attempts, claim_token, claimed_by, lease_epoch,"
+                    + " started_at) VALUES ('noop', 'running', 'running', 1, 77, 'node-x', 3, NOW(6))");
+            long done = db.insert("INSERT INTO quarry_jobs (type, payload, status, attempts, started_at, finished_at)"
+                    + " VALUES ('noop', 'done', 'done', 1, NOW(6), NOW(6))");
+            db.insert("INSERT INTO quarry_jobs (type, payload, run_at) VALUES ('noop', 'later', NOW(6) + INTERVAL 1 DAY)");
+            Map<Long, Map<String, Object>> before = rows(db);
+
+            try (Connection c = db.dataSource().getConnection()) {
+                SchemaScripts.apply(c, SchemaScripts.upgrade(2));
+            }
+            assertThat(SchemaCheck.problems(db.dataSource(), "QRTZ_")).isEmpty();
+            assertThat(db.query("SELECT COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE()"
+                    + " AND TABLE_NAME = 'quarry_jobs' AND COLUMN_NAME IN ('progress', 'progress_note', 'result') ORDER BY COLUMN_NAME"))
+                    .extracting(r -> r.get("COLUMN_NAME") + " " + r.get("COLUMN_TYPE") + " " + r.get("IS_NULLABLE"))
+                    .containsExactly("progress tinyint(3) unsigned YES", "progress_note varchar(255) YES", "result mediumtext YES");
+            Map<Long, Map<String, Object>> after = rows(db);
+            assertThat(after.keySet()).isEqualTo(before.keySet());
+            for (Long id : before.keySet()) {
+                Map<String, Object> now = new HashMap<>(after.get(id));
+                for (String column : VERSION_3_COLUMNS) assertThat(now.remove(column)).as(column + " of job " + id).isNull();
+                assertThat(now).as("every other column of job " + id).isEqualTo(before.get(id));
+            }
+            // The new columns take what a node writes.
+            db.exec("UPDATE quarry_jobs SET progress = 40, progress_note = 'encoding audio' WHERE id = ?", running);
+            db.exec("UPDATE quarry_jobs SET result = 'https://cdn.example/a.mp4' WHERE id = ?", done);
+            assertThat(db.job(running)).containsEntry("progress_note", "encoding audio");
+            assertThat(((Number) db.job(running).get("progress")).intValue()).isEqualTo(40);
+
+            // Run again, the script changes nothing.
+            Map<Long, Map<String, Object>> settled = rows(db);
+            try (Connection c = db.dataSource().getConnection()) {
+                SchemaScripts.apply(c, SchemaScripts.script(3));
+            }
+            assertThat(rows(db)).isEqualTo(settled);
+            assertThat(db.count("SELECT COUNT(*) FROM quarry_schema_version")).isEqualTo(3);
         }
     }
 

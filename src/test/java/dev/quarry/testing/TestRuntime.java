@@ -4,6 +4,8 @@ import dev.quarry.config.ConfigLoader;
 import dev.quarry.config.QuarryConfig;
 import dev.quarry.drain.Drain;
 import dev.quarry.drain.DrainSummary;
+import dev.quarry.drain.ProgressWriter;
+import dev.quarry.queue.ProgressStore;
 import dev.quarry.drain.QueueRuntime;
 import dev.quarry.drain.WorkerPool;
 import dev.quarry.handler.HandlerRegistry;
@@ -26,6 +28,7 @@ public final class TestRuntime implements AutoCloseable {
     public final JobQueue jobs;
     public final LeaseStore leases;
     public final QueueRuntime runtime;
+    public final ProgressWriter progress;
     private final WorkerPool workers;
 
     public TestRuntime(TestDatabase db, String node, String quarryProperties, Map<String, JobHandler> handlers) {
@@ -45,8 +48,9 @@ public final class TestRuntime implements AutoCloseable {
         this.jobs = new JobQueue(tx);
         this.leases = new LeaseStore(tx, "quarry", "QRTZ_");
         this.workers = new WorkerPool(config.queues().get(0).name(), config.queues().get(0).workers());
+        this.progress = new ProgressWriter(new ProgressStore(tx));
         this.runtime = new QueueRuntime(node, config.queues().get(0), config, jobs, leases, HandlerRegistry.of(handlers), workers,
-                dev.quarry.drain.Rebalancing.NEVER);
+                dev.quarry.drain.Rebalancing.NEVER, progress);
     }
 
     /** One drain that stops when nothing is due and nothing runs (or after 30 s). */
@@ -57,5 +61,6 @@ public final class TestRuntime implements AutoCloseable {
     @Override
     public void close() {
         workers.close();
+        progress.close();
     }
 }
