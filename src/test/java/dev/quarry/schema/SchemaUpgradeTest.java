@@ -59,7 +59,10 @@ class SchemaUpgradeTest {
                     "column quarry_leases.drain is missing from database " + db.name() + ": run sql/003_drains_progress_schedules.sql",
                     "column quarry_jobs.drain is missing from database " + db.name() + ": run sql/003_drains_progress_schedules.sql",
                     "column quarry_node_queues.drains is missing from database " + db.name() + ": run sql/003_drains_progress_schedules.sql",
-                    "the primary key of quarry_leases in database " + db.name() + " is not (queue, drain): run sql/003_drains_progress_schedules.sql");
+                    "the primary key of quarry_leases in database " + db.name() + " is not (queue, drain): run sql/003_drains_progress_schedules.sql",
+                    "column quarry_jobs.progress of database " + db.name() + " is missing: run sql/003_drains_progress_schedules.sql",
+                    "column quarry_jobs.progress_note of database " + db.name() + " is missing: run sql/003_drains_progress_schedules.sql",
+                    "column quarry_jobs.result of database " + db.name() + " is missing: run sql/003_drains_progress_schedules.sql");
         }
     }
 
@@ -193,6 +196,7 @@ class SchemaUpgradeTest {
             for (Long id : before.keySet()) {
                 Map<String, Object> now = new HashMap<>(after.get(id));
                 for (String column : VERSION_3_COLUMNS) assertThat(now.remove(column)).as(column + " of job " + id).isNull();
+                assertThat(now.remove("drain")).as("drain of job " + id).isNull();
                 assertThat(now).as("every other column of job " + id).isEqualTo(before.get(id));
             }
             // The new columns take what a node writes.
