@@ -47,6 +47,7 @@ public final class ConfigLoader {
     private static QuarryConfig build(String dir, Settings s, Properties quartzProps, String quartzFile, Map<String, String> env) {
         List<QueueConfig> queues = queues(s);
         Map<String, HandlerConfig> handlers = handlers(s);
+        ScheduleConfig schedules = ScheduleKeys.read(s, handlers, env);
 
         int maxAttempts = s.integer("retry.max-attempts", QuarryConfig.DEFAULT_MAX_ATTEMPTS, 1, 1000);
         Duration backoffBase = s.duration("retry.backoff.base", QuarryConfig.DEFAULT_BACKOFF_BASE, Duration.ofMillis(1));
@@ -75,9 +76,10 @@ public final class ConfigLoader {
             throw new ConfigException(s.file() + ": unknown key '" + key + "'" + hint(key));
         }
 
-        Properties quartz = quartzProperties(quartzProps, quartzFile, queues.size());
+        // A schedule's or watch's fire holds a Quartz thread for a moment: one more by default, so it never waits for a drain's.
+        Properties quartz = quartzProperties(quartzProps, quartzFile, queues.size(), schedules.firesJobs() ? 1 : 0);
         return new QuarryConfig(dir, database(env, poolSize), List.copyOf(queues), Map.copyOf(handlers), maxAttempts,
-                backoffBase, backoffMax, lease, poll, grace, Map.copyOf(retention), prune, payloadMax, quartz);
+                backoffBase, backoffMax, lease, poll, grace, Map.copyOf(retention), prune, payloadMax, quartz, schedules);
     }
 
     private static List<QueueConfig> queues(Settings s) {
@@ -136,7 +138,7 @@ public final class ConfigLoader {
             }
             Duration timeout = s.duration(p + "timeout", HandlerConfig.DEFAULT_TIMEOUT, Duration.ofMillis(1));
             if (kind == null) {
-                throw new ConfigException(s.file() + ": handler type '" + type + "' needs one of " + p + "shell, " + p + "http or " + p + "class");
+                throw new ConfigException(s.file() + ": handler type '" + type + "' needs one of " + p + "shell, " + p + "http, " + p + "mail or " + p + "class");
             }
             if (type.equals("noop")) {
                 throw new ConfigException(s.file() + ": handler type 'noop' is built in and cannot be configured");
@@ -182,7 +184,7 @@ public final class ConfigLoader {
      * Applies the Quartz settings Quarry's guarantees rest on. A file that contradicts one of
      * them is refused rather than silently overridden.
      */
-    private static Properties quartzProperties(Properties file, String fileName, int queueCount) {
+    private static Properties quartzProperties(Properties file, String fileName, int queueCount, int extraThreads) {
         for (String key : file.stringPropertyNames()) {
             if (key.startsWith("org.quartz.dataSource.")) {
                 throw new ConfigException(fileName + ": " + key + " is not used: Quarry hands Quartz its own pool; set QUARRY_DB_URL instead");
@@ -220,7 +222,7 @@ public final class ConfigLoader {
         // Each running drain holds a Quartz thread for as long as it runs: one per queue, plus one spare.
         String threads = p.getProperty("org.quartz.threadPool.threadCount");
         if (threads == null) {
-            p.put("org.quartz.threadPool.threadCount", String.valueOf(queueCount + 1));
+            p.put("org.quartz.threadPool.threadCount", String.valueOf(queueCount + 1 + extraThreads));
         } else {
             int n;
             try {
@@ -245,7 +247,11 @@ public final class ConfigLoader {
 
     private static String hint(String key) {
         if (key.startsWith("queue.")) return " (is the queue listed in 'queues'? per-queue keys are workers, cron, batch-size, budget)";
-        if (key.startsWith("handler.")) return " (handler keys are handler.TYPE.shell, .http, .class and .timeout)";
+        if (key.startsWith("handler.")) return " (handler keys are handler.TYPE.shell, .http, .class, .mail and .timeout; .from, .user,"
+                + " .password-env and .password-file go with .mail)";
+        if (key.startsWith("schedule.")) return " (schedule keys are schedule.NAME.cron, .type, .payload, .queue, .priority, .max-attempts,"
+                + " .time-zone and .misfire)";
+        if (key.startsWith("watch.")) return " (watch keys are watch.NAME.dir, .type, .queue and .interval)";
         return "";
     }
 

@@ -24,6 +24,8 @@ import java.util.Properties;
  * @param pruneInterval   how often a queue's finished rows are pruned (retention.prune-interval, default 10m)
  * @param payloadMaxBytes larger payloads are refused: the job goes dead (payload.max-bytes, default 1 MiB)
  * @param quartz          the Quartz properties, with the settings Quarry relies on applied
+ * @param schedules       recurring jobs, watch folders and mail handlers' SMTP settings ({@code schedule.*}, {@code watch.*},
+ *                        {@code handler.T.mail})
  */
 public record QuarryConfig(
         String configDir,
@@ -39,7 +41,8 @@ public record QuarryConfig(
         Map<String, Duration> retention,
         Duration pruneInterval,
         int payloadMaxBytes,
-        Properties quartz) {
+        Properties quartz,
+        ScheduleConfig schedules) {
 
     public static final int DEFAULT_MAX_ATTEMPTS = 5;
     public static final Duration DEFAULT_BACKOFF_BASE = Duration.ofSeconds(10);
@@ -81,6 +84,7 @@ public record QuarryConfig(
         retention.forEach((k, v) -> s.append(k).append('=').append(Durations.format(v)).append(' '));
         s.append("prune-interval=").append(Durations.format(pruneInterval)).append('\n');
         s.append("payload.max-bytes=").append(payloadMaxBytes).append('\n');
+        s.append(schedules.describe());
         quartz.stringPropertyNames().stream().sorted()
                 .forEach(k -> s.append(k).append('=').append(k.toLowerCase().contains("password") ? "****" : quartz.getProperty(k)).append('\n'));
         return s.toString().stripTrailing();

@@ -48,6 +48,7 @@ public final class SchemaCheck {
                             + ": run the Quarry release that upgraded it");
                 } else {
                     problems.addAll(shapeProblems(c, db));
+                    problems.addAll(scheduleProblems(c, db));
                 }
             }
             return problems;
@@ -80,6 +81,15 @@ public final class SchemaCheck {
             }
         }
         if (!exists(c, "quarry_node_queues")) problems.add("table quarry_node_queues is missing from database " + db + ": run " + upgrade);
+        return problems;
+    }
+
+    /** What version 3 added for schedules and watch folders. */
+    private static List<String> scheduleProblems(Connection c, String db) throws SQLException {
+        List<String> problems = new ArrayList<>();
+        for (String t : List.of("quarry_schedules", "quarry_fires", "quarry_schedule_nodes")) {
+            if (!exists(c, t)) problems.add("table " + t + " is missing from database " + db + ": run " + SchemaScripts.scriptName(3));
+        }
         return problems;
     }
 

@@ -23,7 +23,8 @@ public final class SchemaScripts {
      * Quarry's scripts in order: the one at index {@code i} brings a database from version {@code i}
      * to {@code i + 1}. A fresh install runs them all; an upgrade runs those after its version.
      */
-    public static final List<String> QUARRY_SCRIPTS = List.of("sql/001_quarry_tables.sql", "sql/002_scheduled_state.sql");
+    public static final List<String> QUARRY_SCRIPTS = List.of("sql/001_quarry_tables.sql", "sql/002_scheduled_state.sql",
+            "sql/003_schedules.sql");
     /** The Quarry schema version this build needs; {@code quarry_schema_version} must hold it. */
     public static final int QUARRY_SCHEMA_VERSION = QUARRY_SCRIPTS.size();
     static final String QUARTZ_RESOURCE = "org/quartz/impl/jdbcjobstore/tables_mysql_innodb.sql";
