@@ -33,7 +33,7 @@ class SchemaCommandTest {
         try (TestDatabase db = TestDatabase.create("cli_schema_ok")) {
             Cli.Result r = Cli.run(db, "", "schema", "check");
             assertThat(r.exit()).as(r.toString()).isZero();
-            assertThat(r.out().strip()).isEqualTo("schema ok (version 2)");
+            assertThat(r.out().strip()).isEqualTo("schema ok (version 3)");
         }
     }
 

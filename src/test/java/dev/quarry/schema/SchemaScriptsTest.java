@@ -26,16 +26,18 @@ class SchemaScriptsTest {
 
     @Test
     void each_quarry_script_is_numbered_by_the_version_it_makes_and_an_upgrade_runs_those_after_it() {
-        assertThat(SchemaScripts.QUARRY_SCHEMA_VERSION).isEqualTo(2);
-        assertThat(SchemaScripts.QUARRY_SCRIPTS).containsExactly("sql/001_quarry_tables.sql", "sql/002_scheduled_state.sql");
+        assertThat(SchemaScripts.QUARRY_SCHEMA_VERSION).isEqualTo(3);
+        assertThat(SchemaScripts.QUARRY_SCRIPTS).containsExactly("sql/001_quarry_tables.sql", "sql/002_scheduled_state.sql", "sql/003_schedules.sql");
         assertThat(SchemaScripts.script(1)).anyMatch(s -> s.startsWith("CREATE TABLE quarry_jobs"))
                 .noneMatch(s -> s.contains("scheduled"));
         assertThat(SchemaScripts.script(2)).anyMatch(s -> s.startsWith("ALTER TABLE quarry_jobs"))
                 .last().isEqualTo("INSERT IGNORE INTO quarry_schema_version (version) VALUES (2)");
-        assertThat(SchemaScripts.upgrade(1)).isEqualTo(SchemaScripts.script(2));
-        assertThat(SchemaScripts.upgrade(2)).isEmpty();
-        assertThat(SchemaScripts.scriptsAfter(1)).isEqualTo("sql/002_scheduled_state.sql");
-        assertThat(SchemaScripts.scriptsAfter(0)).isEqualTo("sql/001_quarry_tables.sql, then sql/002_scheduled_state.sql");
+        assertThat(SchemaScripts.script(3)).allMatch(s -> !s.startsWith("CREATE TABLE") || s.startsWith("CREATE TABLE IF NOT EXISTS"))
+                .last().isEqualTo("INSERT IGNORE INTO quarry_schema_version (version) VALUES (3)");
+        assertThat(SchemaScripts.upgrade(2)).isEqualTo(SchemaScripts.script(3));
+        assertThat(SchemaScripts.upgrade(3)).isEmpty();
+        assertThat(SchemaScripts.scriptsAfter(2)).isEqualTo("sql/003_schedules.sql");
+        assertThat(SchemaScripts.scriptsAfter(0)).isEqualTo("sql/001_quarry_tables.sql, then sql/002_scheduled_state.sql, then sql/003_schedules.sql");
         assertThat(SchemaScripts.print(false, true)).contains("-- Quarry tables, schema version 1 (sql/001_quarry_tables.sql)")
                 .contains("-- Quarry tables, schema version 2 (sql/002_scheduled_state.sql)");
     }

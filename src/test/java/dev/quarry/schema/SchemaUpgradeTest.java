@@ -25,18 +25,21 @@ class SchemaUpgradeTest {
     void a_version_1_database_is_refused_with_one_line_naming_the_upgrade_script() {
         try (TestDatabase db = TestDatabase.create("upgrade_refused", 1)) {
             assertThat(SchemaCheck.problems(db.dataSource(), "QRTZ_")).containsExactly("database " + db.name()
-                    + " holds Quarry schema version 1, this node needs 2: run sql/002_scheduled_state.sql");
+                    + " holds Quarry schema version 1, this node needs 3: run sql/002_scheduled_state.sql, then sql/003_schedules.sql");
         }
     }
 
     @Test
     void a_version_row_without_the_upgrade_itself_is_named_as_a_problem() {
         try (TestDatabase db = TestDatabase.create("upgrade_faked", 1)) {
-            db.exec("INSERT INTO quarry_schema_version (version) VALUES (2)");
+            db.exec("INSERT INTO quarry_schema_version (version) VALUES (2), (3)");
             assertThat(SchemaCheck.problems(db.dataSource(), "QRTZ_")).containsExactly(
                     "column quarry_jobs.status of database " + db.name() + " has no 'scheduled' state: run sql/002_scheduled_state.sql",
                     "index quarry_jobs_due of table quarry_jobs in database " + db.name() + " is missing: run sql/002_scheduled_state.sql",
-                    "table quarry_node_queues is missing from database " + db.name() + ": run sql/002_scheduled_state.sql");
+                    "table quarry_node_queues is missing from database " + db.name() + ": run sql/002_scheduled_state.sql",
+                    "table quarry_schedules is missing from database " + db.name() + ": run sql/003_schedules.sql",
+                    "table quarry_fires is missing from database " + db.name() + ": run sql/003_schedules.sql",
+                    "table quarry_schedule_nodes is missing from database " + db.name() + ": run sql/003_schedules.sql");
         }
     }
 
@@ -98,7 +101,23 @@ class SchemaUpgradeTest {
                 SchemaScripts.apply(c, SchemaScripts.script(2));
             }
             assertThat(rows(db)).isEqualTo(settled);
-            assertThat(db.count("SELECT COUNT(*) FROM quarry_schema_version")).isEqualTo(2);
+            assertThat(db.count("SELECT COUNT(*) FROM quarry_schema_version")).isEqualTo(3);
+        }
+    }
+
+    /** Version 3 only adds the schedule tables: a version-2 database is named the script, takes it, and takes it again unharmed. */
+    @Test
+    void a_version_2_database_takes_the_schedule_tables_and_the_script_runs_twice() throws SQLException {
+        try (TestDatabase db = TestDatabase.create("upgrade3", 2)) {
+            assertThat(SchemaCheck.problems(db.dataSource(), "QRTZ_")).containsExactly("database " + db.name()
+                    + " holds Quarry schema version 2, this node needs 3: run sql/003_schedules.sql");
+            try (Connection c = db.dataSource().getConnection()) {
+                SchemaScripts.apply(c, SchemaScripts.upgrade(2));
+                db.exec("INSERT INTO quarry_fires (source, fire_key, job_id) VALUES ('schedule:x', '2026-01-01T00:00:00Z', 1)");
+                SchemaScripts.apply(c, SchemaScripts.script(3));
+            }
+            assertThat(SchemaCheck.problems(db.dataSource(), "QRTZ_")).isEmpty();
+            assertThat(db.count("SELECT COUNT(*) FROM quarry_fires")).isEqualTo(1);
         }
     }
 
