@@ -43,7 +43,7 @@ class SchemaCommandTest {
             Cli.Result r = Cli.run(db, "", "schema", "check");
             assertThat(r.exit()).as(r.toString()).isEqualTo(QuarryCli.DATABASE);
             assertThat(r.out().strip()).isEqualTo("database " + db.name()
-                    + " holds Quarry schema version 1, this node needs 2: run sql/002_scheduled_state.sql");
+                    + " holds Quarry schema version 1, this node needs 3: run sql/002_scheduled_state.sql, then sql/003_schedules.sql");
         }
     }
 

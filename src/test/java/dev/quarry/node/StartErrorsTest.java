@@ -89,7 +89,7 @@ class StartErrorsTest {
             try (NodeProcess node = NodeProcess.start("n", db, TestConfig.write(work.resolve("c"), "queues = default\n"), work, Map.of())) {
                 assertThat(node.awaitExit(EXIT)).isEqualTo(Main.EXIT_START);
                 assertThat(errorLines(node)).containsExactly("quarry: cannot start: database " + db.name()
-                        + " holds Quarry schema version 0, this node needs 2: run sql/001_quarry_tables.sql, then sql/002_scheduled_state.sql");
+                        + " holds Quarry schema version 0, this node needs 3: run sql/001_quarry_tables.sql, then sql/002_scheduled_state.sql, then sql/003_schedules.sql");
             }
         }
     }
