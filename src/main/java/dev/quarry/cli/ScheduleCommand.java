@@ -17,6 +17,16 @@ final class ScheduleCommand extends CliCommand {
         return QuarryCli.USAGE;
     }
 
+    private static String noSuch(String name) {
+        return "no schedule '" + Formats.line(name, 64) + "' (see quarry schedules)";
+    }
+
+    private static int setPaused(CliCommand command, QuarryCli cli, String name, boolean paused) {
+        if (!SchedulesCommand.admin(cli).setPaused(name, paused)) return command.notFound(noSuch(name));
+        command.out().println("schedule " + name + (paused ? " paused" : " resumed"));
+        return QuarryCli.OK;
+    }
+
     @Command(name = "run", description = {"Enqueue one job of the schedule now, as a fire at this moment would (paused or not).",
             "Prints the job's id."})
     static final class Run extends CliCommand {
@@ -26,7 +36,7 @@ final class ScheduleCommand extends CliCommand {
         @Override
         int execute(QuarryCli cli) {
             Optional<FireEnqueuer.Result> r = SchedulesCommand.admin(cli).runNow(name);
-            if (r.isEmpty()) return notFound("no schedule '" + Formats.line(name, 64) + "' (see quarry schedules)");
+            if (r.isEmpty()) return notFound(noSuch(name));
             out().println(r.get().jobId());
             return QuarryCli.OK;
         }
@@ -40,9 +50,7 @@ final class ScheduleCommand extends CliCommand {
 
         @Override
         int execute(QuarryCli cli) {
-            if (!SchedulesCommand.admin(cli).setPaused(name, true)) return notFound("no schedule '" + Formats.line(name, 64) + "' (see quarry schedules)");
-            out().println("schedule " + name + " paused");
-            return QuarryCli.OK;
+            return setPaused(this, cli, name, true);
         }
     }
 
@@ -53,9 +61,7 @@ final class ScheduleCommand extends CliCommand {
 
         @Override
         int execute(QuarryCli cli) {
-            if (!SchedulesCommand.admin(cli).setPaused(name, false)) return notFound("no schedule '" + Formats.line(name, 64) + "' (see quarry schedules)");
-            out().println("schedule " + name + " resumed");
-            return QuarryCli.OK;
+            return setPaused(this, cli, name, false);
         }
     }
 }

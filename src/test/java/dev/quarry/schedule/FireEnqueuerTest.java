@@ -13,27 +13,34 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** One job per fire and per file, however often the fire runs, and after its first job has finished too. */
 class FireEnqueuerTest {
-    private TestDatabase db;
-    private FireEnqueuer fires;
+    private static TestDatabase db;
+    private static FireEnqueuer fires;
 
-    @BeforeEach
-    void setUp() {
+    @BeforeAll
+    static void createDatabase() {
         db = TestDatabase.create("fires");
         fires = new FireEnqueuer(new Transactions(db.dataSource()));
+    }
+
+    @AfterAll
+    static void dropDatabase() {
+        db.close();
+    }
+
+    /** Each test starts from the same two definitions and no jobs. */
+    @BeforeEach
+    void setUp() {
+        for (String t : List.of("quarry_jobs", "quarry_fires", "quarry_schedules")) db.exec("DELETE FROM " + t);
         db.exec("INSERT INTO quarry_schedules (kind, name, spec, time_zone, type, payload, queue, priority, max_attempts)"
                 + " VALUES ('schedule', 'report', '0 0 9 * * ?', 'Europe/Berlin', 'report', '{\"day\":\"${date}\",\"at\":\"${fireTime}\"}', 'reports', 3, 2)");
         db.exec("INSERT INTO quarry_schedules (kind, name, spec, type) VALUES ('watch', 'inbox', '/in every 10s', 'ingest')");
-    }
-
-    @AfterEach
-    void tearDown() {
-        db.close();
     }
 
     @Test
