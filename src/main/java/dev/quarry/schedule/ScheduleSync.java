@@ -43,11 +43,13 @@ final class ScheduleSync {
     private final Scheduler scheduler;
     private final Transactions tx;
     private final String node;
+    private final String quartzPrefix;
 
-    ScheduleSync(Scheduler scheduler, Transactions tx, String node) {
+    ScheduleSync(Scheduler scheduler, Transactions tx, String node, String quartzPrefix) {
         this.scheduler = scheduler;
         this.tx = tx;
         this.node = node;
+        this.quartzPrefix = quartzPrefix;
     }
 
     void reconcile(ScheduleConfig config) throws SchedulerException {
@@ -77,7 +79,15 @@ final class ScheduleSync {
                 ps.setString(3, String.join(",", names));
                 ps.executeUpdate();
             }
-            // Rows of nodes that are no longer checked in to Quartz count for nothing.
+            // Rows of nodes no longer checked in to Quartz (killed, or failed over) count for nothing: removed here.
+            try (PreparedStatement ps = c.prepareStatement("DELETE n FROM quarry_schedule_nodes n LEFT JOIN " + quartzPrefix + "SCHEDULER_STATE st"
+                    + " ON st.SCHED_NAME = ? AND st.INSTANCE_NAME = n.node WHERE st.INSTANCE_NAME IS NULL AND n.node <> ?")) {
+                ps.setString(1, scheduler.getSchedulerName());
+                ps.setString(2, node);
+                ps.executeUpdate();
+            } catch (SchedulerException e) {
+                throw new java.sql.SQLException(e.getMessage(), e);
+            }
             return null;
         });
     }

@@ -41,7 +41,7 @@ public final class Schedules {
     /** Reconciles the cluster's schedules and watches with this node's config (before the scheduler starts). */
     public static Schedules reconcile(Scheduler scheduler, Transactions tx, QuarryConfig config, String node) throws SchedulerException {
         Duration done = config.retention().getOrDefault("done", MIN_KEEP);
-        Schedules s = new Schedules(new FireEnqueuer(tx), new ScheduleSync(scheduler, tx, node), done.compareTo(MIN_KEEP) < 0 ? MIN_KEEP : done,
+        Schedules s = new Schedules(new FireEnqueuer(tx), new ScheduleSync(scheduler, tx, node, config.quartz().getProperty("org.quartz.jobStore.tablePrefix")), done.compareTo(MIN_KEEP) < 0 ? MIN_KEEP : done,
                 config.pruneInterval());
         s.sync.reconcile(config.schedules());
         return s;

@@ -49,6 +49,17 @@ class SchedulesCommandTest {
         assertThat(Cli.run(db, "", "schedule", "resume", "cleanup").out()).contains("schedule cleanup resumed");
         assertThat(db.count("SELECT COUNT(*) FROM quarry_schedules WHERE name = 'cleanup' AND paused = 0")).isEqualTo(1);
 
+        // Two live nodes whose configs differ: both listings say so, naming the node that started last.
+        db.exec("INSERT INTO QRTZ_SCHEDULER_STATE (SCHED_NAME, INSTANCE_NAME, LAST_CHECKIN_TIME, CHECKIN_INTERVAL) VALUES"
+                + " ('quarry', 'node-a', 0, 7500), ('quarry', 'node-b', 0, 7500)");
+        db.exec("INSERT INTO quarry_schedule_nodes (node, fingerprint, names, started_at) VALUES"
+                + " ('node-a', 'aaaaaaaaaaaa', 'schedule:cleanup', NOW(6) - INTERVAL 1 HOUR), ('node-b', 'bbbbbbbbbbbb', '', NOW(6))");
+        assertThat(Cli.run(db, "", "schedules").out()).contains("node-a").contains("aaaaaaaaaaaa")
+                .contains("warning: the nodes' schedule configs disagree (node-a aaaaaaaaaaaa, node-b bbbbbbbbbbbb): the cluster runs those of node-b");
+        Cli.Result status = Cli.run(db, "", "status");
+        assertThat(status.exit()).as(status.toString()).isZero();
+        assertThat(status.out()).contains("warning: the nodes' schedule configs disagree").contains("(quarry schedules)");
+
         Cli.Result missing = Cli.run(db, "", "schedule", "pause", "nope");
         assertThat(missing.exit()).isEqualTo(QuarryCli.NOT_FOUND);
         assertThat(missing.err()).contains("no schedule 'nope'");
