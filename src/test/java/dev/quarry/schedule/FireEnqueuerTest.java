@@ -65,6 +65,33 @@ class FireEnqueuerTest {
                 .containsEntry("last_job_id", java.math.BigInteger.valueOf(next.jobId()));
     }
 
+    /**
+     * Quartz recovers a fire whose node died mid-way through a trigger of its own, fired now, with
+     * the original scheduled time in its data: the schedule job takes that time, so the recovered
+     * run is the same fire and enqueues nothing more.
+     */
+    @Test
+    void a_fire_quartz_recovers_after_a_node_died_is_the_same_fire() throws Exception {
+        Instant scheduled = Instant.parse("2026-06-01T07:00:00Z");
+        org.quartz.JobDetail detail = org.quartz.JobBuilder.newJob(ScheduleJob.class).withIdentity("report", "quarry-schedule").build();
+        new ScheduleJob(fires).execute(context(detail, scheduled, false, new org.quartz.JobDataMap()));
+        org.quartz.JobDataMap recovery = new org.quartz.JobDataMap();
+        recovery.put(org.quartz.Scheduler.FAILED_JOB_ORIGINAL_TRIGGER_SCHEDULED_FIRETIME_IN_MILLISECONDS, Long.toString(scheduled.toEpochMilli()));
+        new ScheduleJob(fires).execute(context(detail, scheduled.plusSeconds(20), true, recovery));
+        assertThat(db.query("SELECT unique_key FROM quarry_jobs")).extracting(r -> r.get("unique_key"))
+                .containsExactly("schedule:report@2026-06-01T07:00:00Z");
+    }
+
+    private static org.quartz.JobExecutionContext context(org.quartz.JobDetail detail, Instant scheduled, boolean recovering,
+                                                          org.quartz.JobDataMap triggerData) {
+        org.quartz.spi.OperableTrigger trigger = (org.quartz.spi.OperableTrigger) org.quartz.TriggerBuilder.newTrigger()
+                .withIdentity(recovering ? "recover_node-x_1" : "report").forJob(detail).usingJobData(triggerData).build();
+        java.util.Date at = java.util.Date.from(scheduled);
+        org.quartz.spi.TriggerFiredBundle bundle = new org.quartz.spi.TriggerFiredBundle(detail, trigger, null, recovering, new java.util.Date(), at,
+                null, null);
+        return new org.quartz.impl.JobExecutionContextImpl(null, bundle, null);
+    }
+
     @Test
     void the_same_fire_on_eight_threads_at_once_enqueues_one_job() throws Exception {
         Instant at = Instant.parse("2026-05-01T00:00:00.250Z");
