@@ -40,4 +40,57 @@ ALTER TABLE quarry_jobs
   ADD COLUMN IF NOT EXISTS progress_note VARCHAR(255)     NULL DEFAULT NULL,
   ADD COLUMN IF NOT EXISTS result        MEDIUMTEXT       NULL DEFAULT NULL;
 
+-- Schedules and watch folders (schedule.NAME.*, watch.NAME.*): new tables only.
+
+-- The schedules (schedule.NAME.*) and watch folders (watch.NAME.*) of the cluster, as the last
+-- node to start configured them, with their state. The cron, time zone and interval also live in
+-- the Quartz trigger that fires them; this row holds what a fire enqueues, whether an operator
+-- paused it (bin/quarry schedule pause), and its latest fire.
+CREATE TABLE IF NOT EXISTS quarry_schedules (
+  kind          ENUM('schedule','watch') NOT NULL,
+  name          VARCHAR(64)     NOT NULL,
+  -- A schedule's cron and time zone, a watch's folder and scan interval; for the listing.
+  spec          VARCHAR(1024)   NOT NULL,
+  -- The zone a schedule's fire times are shown in and its payload's ${fireTimeLocal} and ${date} use.
+  time_zone     VARCHAR(64)     NOT NULL DEFAULT 'UTC',
+  type          VARCHAR(128)    NOT NULL,
+  payload       MEDIUMTEXT      NOT NULL DEFAULT '',
+  queue         VARCHAR(64)     NOT NULL DEFAULT 'default',
+  priority      INT             NOT NULL DEFAULT 0,
+  max_attempts  INT             NULL DEFAULT NULL,
+  paused        TINYINT(1)      NOT NULL DEFAULT 0,
+  last_fire_at  DATETIME(3)     NULL DEFAULT NULL,
+  last_job_id   BIGINT UNSIGNED NULL DEFAULT NULL,
+  updated_by    VARCHAR(200)    NULL DEFAULT NULL,
+  updated_at    DATETIME(6)     NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+  PRIMARY KEY (kind, name)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+-- One row per enqueue by a schedule or a watch, inserted in the same transaction as the job: a
+-- fire that runs twice (Quartz's recovery of a dead node's fire, a node resumed after a freeze,
+-- a retry after a lost commit) finds its row and enqueues nothing, even when the first job has
+-- long finished (its unique key is then free again). source is 'schedule:NAME' or 'watch:NAME';
+-- fire_key the scheduled fire time, or a file's path and modification time. Pruned after
+-- retention.done (at least a day).
+CREATE TABLE IF NOT EXISTS quarry_fires (
+  source    VARCHAR(80)     NOT NULL,
+  fire_key  VARCHAR(255)    NOT NULL,
+  job_id    BIGINT UNSIGNED NULL DEFAULT NULL,
+  fired_at  DATETIME(6)     NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+  PRIMARY KEY (source, fire_key),
+  KEY quarry_fires_age (fired_at)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+-- The schedule config each node started with, as a fingerprint, so 'quarry schedules' and
+-- 'quarry status' can show nodes that disagree (the last node to start decides the cluster's
+-- schedules). A stopped node's row is removed when it stops; a dead node's counts for nothing
+-- (liveness is Quartz's check-in).
+CREATE TABLE IF NOT EXISTS quarry_schedule_nodes (
+  node         VARCHAR(200) NOT NULL,
+  fingerprint  CHAR(12)     NOT NULL,
+  names        TEXT         NOT NULL,
+  started_at   DATETIME(6)  NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+  PRIMARY KEY (node)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
 INSERT IGNORE INTO quarry_schema_version (version) VALUES (3);

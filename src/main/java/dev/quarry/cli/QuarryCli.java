@@ -38,7 +38,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "quarry",
         description = "Enqueue, inspect and manage Quarry's jobs and queues.",
         subcommands = {EnqueueCommand.class, StatusCommand.class, JobsCommand.class, ShowCommand.class, WaitCommand.class, RetryCommand.class,
-                CancelCommand.class, PurgeCommand.class, PauseCommand.class, ResumeCommand.class, SchemaCommand.class, WebCommand.class},
+                CancelCommand.class, PurgeCommand.class, PauseCommand.class, ResumeCommand.class, SchemaCommand.class, WebCommand.class,
+                SchedulesCommand.class, ScheduleCommand.class},
         footerHeading = "%nConfiguration:%n",
         footer = {"The same settings a node reads: QUARRY_DB_URL (required), QUARRY_DB_USER (default root), QUARRY_DB_PASSWORD "
                 + "or QUARRY_DB_PASSWORD_FILE, and QUARRY_CONFIG_DIR (default quartz). Run 'quarry COMMAND --help' for a command's options."},

@@ -36,10 +36,20 @@ final class StatusCommand extends CliCommand {
     int execute(QuarryCli cli) {
         List<String> configured = cli.config().queues().stream().map(QueueConfig::name).toList();
         ClusterStatus status = cli.admin().status(configured);
+        // Schedules (dev.quarry.schedule): nodes whose schedule configs disagree.
+        List<dev.quarry.schedule.ScheduleAdmin.NodeConfig> scheduleConfigs = SchedulesCommand.admin(cli).nodeConfigs();
+        java.util.Optional<String> disagreement = dev.quarry.schedule.ScheduleAdmin.disagreement(scheduleConfigs);
         if (json) {
-            out().println(Json.write(document(status, configured)));
+            Map<String, Object> doc = document(status, configured);
+            doc.put("schedule_configs", SchedulesCommand.nodeDocs(scheduleConfigs));
+            doc.put("schedule_disagreement", disagreement.orElse(null));
+            out().println(Json.write(doc));
         } else {
             print(status);
+            disagreement.ifPresent(d -> {
+                out().println();
+                out().println("warning: " + d + " (quarry schedules)");
+            });
         }
         return QuarryCli.OK;
     }

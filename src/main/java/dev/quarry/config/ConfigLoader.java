@@ -47,6 +47,7 @@ public final class ConfigLoader {
     private static QuarryConfig build(String dir, Settings s, Properties quartzProps, String quartzFile, Map<String, String> env) {
         List<QueueConfig> queues = queues(s);
         Map<String, HandlerConfig> handlers = handlers(s);
+        ScheduleConfig schedules = ScheduleKeys.read(s, handlers, env);
 
         int maxAttempts = s.integer("retry.max-attempts", QuarryConfig.DEFAULT_MAX_ATTEMPTS, 1, 1000);
         Duration backoffBase = s.duration("retry.backoff.base", QuarryConfig.DEFAULT_BACKOFF_BASE, Duration.ofMillis(1));
@@ -76,9 +77,11 @@ public final class ConfigLoader {
             throw new ConfigException(s.file() + ": unknown key '" + key + "'" + hint(key));
         }
 
-        Properties quartz = quartzProperties(quartzProps, quartzFile, queues.stream().mapToInt(QueueConfig::drains).sum());
+        // A schedule's or watch's fire holds a Quartz thread for a moment: one more by default, so it never waits for a drain's.
+        Properties quartz = quartzProperties(quartzProps, quartzFile, queues.stream().mapToInt(QueueConfig::drains).sum(),
+                schedules.firesJobs() ? 1 : 0);
         return new QuarryConfig(dir, database(env, poolSize), List.copyOf(queues), Map.copyOf(handlers), maxAttempts,
-                backoffBase, backoffMax, lease, poll, grace, Map.copyOf(retention), prune, payloadMax, quartz, metrics);
+                backoffBase, backoffMax, lease, poll, grace, Map.copyOf(retention), prune, payloadMax, quartz, metrics, schedules);
     }
 
     private static List<QueueConfig> queues(Settings s) {
@@ -139,7 +142,7 @@ public final class ConfigLoader {
             }
             Duration timeout = s.duration(p + "timeout", HandlerConfig.DEFAULT_TIMEOUT, Duration.ofMillis(1));
             if (kind == null) {
-                throw new ConfigException(s.file() + ": handler type '" + type + "' needs one of " + p + "shell, " + p + "http or " + p + "class");
+                throw new ConfigException(s.file() + ": handler type '" + type + "' needs one of " + p + "shell, " + p + "http, " + p + "mail or " + p + "class");
             }
             if (type.equals("noop")) {
                 throw new ConfigException(s.file() + ": handler type 'noop' is built in and cannot be configured");
@@ -185,7 +188,7 @@ public final class ConfigLoader {
      * Applies the Quartz settings Quarry's guarantees rest on. A file that contradicts one of
      * them is refused rather than silently overridden.
      */
-    private static Properties quartzProperties(Properties file, String fileName, int drainCount) {
+    private static Properties quartzProperties(Properties file, String fileName, int drainCount, int extraThreads) {
         for (String key : file.stringPropertyNames()) {
             if (key.startsWith("org.quartz.dataSource.")) {
                 throw new ConfigException(fileName + ": " + key + " is not used: Quarry hands Quartz its own pool; set QUARRY_DB_URL instead");
@@ -225,7 +228,7 @@ public final class ConfigLoader {
         // for the short fires that hand a drain on or retire it.
         String threads = p.getProperty("org.quartz.threadPool.threadCount");
         if (threads == null) {
-            p.put("org.quartz.threadPool.threadCount", String.valueOf(drainCount + 1));
+            p.put("org.quartz.threadPool.threadCount", String.valueOf(drainCount + 1 + extraThreads));
         } else {
             int n;
             try {
@@ -250,7 +253,11 @@ public final class ConfigLoader {
 
     private static String hint(String key) {
         if (key.startsWith("queue.")) return " (is the queue listed in 'queues'? per-queue keys are workers, drains, drains-per-node, cron, batch-size, budget)";
-        if (key.startsWith("handler.")) return " (handler keys are handler.TYPE.shell, .http, .class and .timeout)";
+        if (key.startsWith("handler.")) return " (handler keys are handler.TYPE.shell, .http, .class, .mail and .timeout; .from, .user,"
+                + " .password-env and .password-file go with .mail)";
+        if (key.startsWith("schedule.")) return " (schedule keys are schedule.NAME.cron, .type, .payload, .queue, .priority, .max-attempts,"
+                + " .time-zone and .misfire)";
+        if (key.startsWith("watch.")) return " (watch keys are watch.NAME.dir, .type, .queue and .interval)";
         return "";
     }
 

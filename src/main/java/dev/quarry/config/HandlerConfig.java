@@ -7,8 +7,8 @@ import java.util.regex.Pattern;
  * How jobs of one type are run.
  *
  * @param type    the value producers put in {@code quarry_jobs.type}
- * @param kind    shell command, HTTP endpoint or Java class
- * @param target  the command line, the URL or the class name, exactly as configured
+ * @param kind    shell command, HTTP endpoint, Java class or SMTP server
+ * @param target  the command line, the URL, the class name or the smtp:// URL, exactly as configured
  * @param timeout the longest one run may take before it is stopped and retried (default 5m)
  */
 public record HandlerConfig(String type, Kind kind, String target, Duration timeout) {
@@ -34,7 +34,7 @@ public record HandlerConfig(String type, Kind kind, String target, Duration time
     }
 
     public enum Kind {
-        SHELL, HTTP, CLASS;
+        SHELL, HTTP, CLASS, MAIL;
 
         public String key() {
             return name().toLowerCase(java.util.Locale.ROOT);

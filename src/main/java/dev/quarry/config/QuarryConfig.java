@@ -25,6 +25,8 @@ import java.util.Properties;
  * @param payloadMaxBytes larger payloads are refused: the job goes dead (payload.max-bytes, default 1 MiB)
  * @param quartz          the Quartz properties, with the settings Quarry relies on applied
  * @param metrics         the Prometheus endpoint (metrics.port, off by default)
+ * @param schedules       recurring jobs, watch folders and mail handlers' SMTP settings ({@code schedule.*}, {@code watch.*},
+ *                        {@code handler.T.mail})
  */
 public record QuarryConfig(
         String configDir,
@@ -41,7 +43,8 @@ public record QuarryConfig(
         Duration pruneInterval,
         int payloadMaxBytes,
         Properties quartz,
-        MetricsConfig metrics) {
+        MetricsConfig metrics,
+        ScheduleConfig schedules) {
 
     public static final int DEFAULT_MAX_ATTEMPTS = 5;
     public static final Duration DEFAULT_BACKOFF_BASE = Duration.ofSeconds(10);
@@ -84,6 +87,7 @@ public record QuarryConfig(
         s.append("prune-interval=").append(Durations.format(pruneInterval)).append('\n');
         s.append("payload.max-bytes=").append(payloadMaxBytes).append('\n');
         s.append("metrics: ").append(metrics.enabled() ? metrics.bind() + ":" + metrics.port() : "off").append('\n');
+        s.append(schedules.describe());
         quartz.stringPropertyNames().stream().sorted()
                 .forEach(k -> s.append(k).append('=').append(k.toLowerCase().contains("password") ? "****" : quartz.getProperty(k)).append('\n'));
         return s.toString().stripTrailing();

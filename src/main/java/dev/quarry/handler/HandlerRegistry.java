@@ -4,6 +4,7 @@ import dev.quarry.Text;
 import dev.quarry.config.ConfigException;
 import dev.quarry.config.ConfigLoader;
 import dev.quarry.config.HandlerConfig;
+import dev.quarry.config.MailConfig;
 import java.io.File;
 import java.lang.reflect.InvocationTargetException;
 import java.net.URI;
@@ -31,11 +32,16 @@ public final class HandlerRegistry {
     }
 
     public static HandlerRegistry build(Collection<HandlerConfig> configs) {
+        return build(configs, Map.of());
+    }
+
+    /** With the SMTP settings of the mail handlers ({@code handler.T.mail}), by job type. */
+    public static HandlerRegistry build(Collection<HandlerConfig> configs, Map<String, MailConfig> mail) {
         Map<String, JobHandler> handlers = new LinkedHashMap<>();
         Map<String, Duration> timeouts = new LinkedHashMap<>();
         handlers.put(NoopHandler.TYPE, new NoopHandler());
         for (HandlerConfig h : configs) {
-            handlers.put(h.type(), create(h));
+            handlers.put(h.type(), h.kind() == HandlerConfig.Kind.MAIL ? mail(h, mail.get(h.type())) : create(h));
             timeouts.put(h.type(), h.timeout());
         }
         return new HandlerRegistry(handlers, timeouts);
@@ -102,7 +108,13 @@ public final class HandlerRegistry {
             }
             case HTTP -> new HttpHandler(URI.create(h.target()), h.timeout());
             case CLASS -> instantiate(h.target(), where);
+            case MAIL -> throw new ConfigException(where + ": a mail handler needs its SMTP settings");
         };
+    }
+
+    private static JobHandler mail(HandlerConfig h, MailConfig settings) {
+        if (settings == null) throw new ConfigException(ConfigLoader.QUARRY_FILE + ": handler." + h.type() + ".mail: no SMTP settings were read");
+        return new MailHandler(settings, h.timeout());
     }
 
     private static void requireExecutable(String program, String where) {

@@ -16,6 +16,7 @@ import dev.quarry.queue.JobQueue;
 import dev.quarry.queue.LeaseStore;
 import dev.quarry.queue.NodeQueues;
 import dev.quarry.queue.Transactions;
+import dev.quarry.schedule.Schedules;
 import dev.quarry.schema.SchemaCheck;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -64,13 +65,15 @@ public final class Node {
     private final NodeQueues nodeQueues;
     private final Pruner pruner;
     private final String name;
+    private final Schedules schedules;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean stopping;
     /** The Prometheus endpoint, or the no-op when metrics.port is not set. */
     private NodeMetrics metrics = NodeMetrics.NOOP;
 
     private Node(QuarryConfig config, HikariDataSource pool, Scheduler scheduler, Map<String, QueueRuntime> runtimes,
-                 BalancingThreadPool threads, NodeQueues nodeQueues, Pruner pruner, String name) {
+                 BalancingThreadPool threads, NodeQueues nodeQueues, Pruner pruner, String name, Schedules schedules) {
+        this.schedules = schedules;
         this.config = config;
         this.pool = pool;
         this.scheduler = scheduler;
@@ -83,7 +86,7 @@ public final class Node {
 
     /** @throws QuarryException (or ConfigException) with a one-line reason; nothing is left running */
     public static Node start(QuarryConfig config) {
-        HandlerRegistry handlers = HandlerRegistry.build(config.handlers().values());
+        HandlerRegistry handlers = HandlerRegistry.build(config.handlers().values(), config.schedules().mail());
         HikariDataSource pool = ConnectionPool.open(config.database());
         Scheduler scheduler = null;
         NodeMetrics metrics = NodeMetrics.NOOP;
@@ -108,7 +111,9 @@ public final class Node {
                 runtimes.put(q.name(), new QueueRuntime(node, q, config, jobs, leases, handlers, new WorkerPool(q.name(), q.workers()),
                         balancer, progress));
             }
-            scheduler.setJobFactory(new QuarryJobFactory(Map.copyOf(runtimes), new OtherNodes() {
+            // Schedules and watch folders (dev.quarry.schedule): the cluster's become this config's.
+            Schedules schedules = Schedules.reconcile(scheduler, tx, config, node);
+            scheduler.setJobFactory(new QuarryJobFactory(Map.copyOf(runtimes), schedules.jobs(), new OtherNodes() {
                 @Override
                 public boolean serve(String queue, int drain) {
                     return nodeQueues.servedByLivePeer(queue, drain, node);
@@ -138,7 +143,8 @@ public final class Node {
             nodeQueues.register(node, drains);
             Pruner pruner = new Pruner(jobs, List.copyOf(runtimes.keySet()), config.retention(), config.pruneInterval());
             pruner.start();
-            Node n = new Node(config, pool, scheduler, runtimes, threadPool, nodeQueues, pruner, node);
+            schedules.startPruning();
+            Node n = new Node(config, pool, scheduler, runtimes, threadPool, nodeQueues, pruner, node, schedules);
             n.metrics = metrics;
             log.info("node {} started: queues {}, scheduler {} (clustered, check-in every {} ms)", node,
                     String.join(", ", runtimes.keySet()), scheduler.getSchedulerName(),
@@ -297,6 +303,7 @@ public final class Node {
         boolean finished = join(quartz, t0 + wait.toNanos());
         if (finished) {
             forgetCheckIn();
+            schedules.stop();
             try {
                 nodeQueues.forget(name);
             } catch (QuarryException e) {

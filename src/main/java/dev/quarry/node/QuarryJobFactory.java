@@ -36,7 +36,14 @@ final class QuarryJobFactory implements JobFactory {
     private final Set<String> reported = ConcurrentHashMap.newKeySet();
 
     QuarryJobFactory(Map<String, QueueRuntime> runtimes, OtherNodes others) {
-        this.quarryJobs = Map.of(DrainJob.class, () -> new DrainJob(runtimes, others));
+        this(runtimes, Map.of(), others);
+    }
+
+    /** @param more further Quarry jobs: those of schedules and watch folders ({@link dev.quarry.schedule.Schedules#jobs}) */
+    QuarryJobFactory(Map<String, QueueRuntime> runtimes, Map<Class<? extends Job>, Supplier<Job>> more, OtherNodes others) {
+        Map<Class<? extends Job>, Supplier<Job>> jobs = new java.util.HashMap<>(more);
+        jobs.put(DrainJob.class, () -> new DrainJob(runtimes, others));
+        this.quarryJobs = Map.copyOf(jobs);
     }
 
     @Override

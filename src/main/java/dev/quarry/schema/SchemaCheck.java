@@ -49,6 +49,7 @@ public final class SchemaCheck {
                 } else {
                     problems.addAll(shapeProblems(c, db));
                     problems.addAll(progressResultProblems(c, db));
+                    problems.addAll(scheduleProblems(c, db));
                 }
             }
             return problems;
@@ -121,6 +122,15 @@ public final class SchemaCheck {
             if (!hasColumn(c, "quarry_jobs", column)) {
                 problems.add("column quarry_jobs." + column + " of database " + db + " is missing: run " + SchemaScripts.scriptName(3));
             }
+        }
+        return problems;
+    }
+
+    /** What version 3 added for schedules and watch folders. */
+    private static List<String> scheduleProblems(Connection c, String db) throws SQLException {
+        List<String> problems = new ArrayList<>();
+        for (String t : List.of("quarry_schedules", "quarry_fires", "quarry_schedule_nodes")) {
+            if (!exists(c, t)) problems.add("table " + t + " is missing from database " + db + ": run " + SchemaScripts.scriptName(3));
         }
         return problems;
     }

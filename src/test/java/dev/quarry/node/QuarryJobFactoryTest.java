@@ -64,6 +64,20 @@ class QuarryJobFactoryTest {
     }
 
     @Test
+    void the_schedule_and_watch_jobs_are_built_but_quartz_jobs_own_directory_scan_job_is_not() throws SchedulerException {
+        dev.quarry.schedule.FireEnqueuer fires = new dev.quarry.schedule.FireEnqueuer(null);
+        QuarryJobFactory withSchedules = new QuarryJobFactory(Map.of(), Map.of(
+                dev.quarry.schedule.ScheduleJob.class, () -> new dev.quarry.schedule.ScheduleJob(fires),
+                dev.quarry.watch.WatchScanJob.class, () -> new dev.quarry.watch.WatchScanJob(fires)), dev.quarry.drain.OtherNodes.NONE);
+        assertThat(withSchedules.newJob(fired(dev.quarry.schedule.ScheduleJob.class, "nightly"), null)).isInstanceOf(dev.quarry.schedule.ScheduleJob.class);
+        assertThat(withSchedules.newJob(fired(dev.quarry.watch.WatchScanJob.class, "uploads"), null)).isInstanceOf(dev.quarry.watch.WatchScanJob.class);
+        assertThat(withSchedules.newJob(fired(DrainJob.class, "drain-default-1"), null)).isInstanceOf(DrainJob.class);
+        // The superclass of the watch job is someone else's code: only the exact class is Quarry's.
+        assertThatThrownBy(() -> withSchedules.newJob(fired(org.quartz.jobs.DirectoryScanJob.class, "planted-scan"), null))
+                .isInstanceOf(SchedulerException.class).hasMessageContaining("is not a Quarry job");
+    }
+
+    @Test
     void a_job_class_that_is_not_quarrys_is_refused_with_a_message_naming_it() {
         assertThatThrownBy(() -> factory.newJob(fired(NoOpJob.class, "x"), null))
                 .isInstanceOf(SchedulerException.class)

@@ -34,6 +34,17 @@ class StartErrorsTest {
     }
 
     @Test
+    void a_bad_schedule_stops_the_node_with_exit_2_naming_the_key() {
+        try (TestDatabase db = TestDatabase.create("badsched");
+             NodeProcess node = NodeProcess.start("n", db, TestConfig.write(work.resolve("c"),
+                     "schedule.nightly.cron = 0 30 25 * * ?\nschedule.nightly.type = report\n"), work, Map.of())) {
+            assertThat(node.awaitExit(EXIT)).isEqualTo(Main.EXIT_CONFIG);
+            assertThat(errorLines(node)).singleElement().asString()
+                    .startsWith("quarry: bad configuration: ").contains("quarry.properties: schedule.nightly.cron=0 30 25 * * ? is not a Quartz cron expression");
+        }
+    }
+
+    @Test
     void a_shell_handler_whose_command_does_not_exist_stops_the_node_with_exit_2() {
         try (TestDatabase db = TestDatabase.create("badcmd");
              NodeProcess node = NodeProcess.start("n", db, TestConfig.write(work.resolve("c"),

@@ -51,7 +51,10 @@ class SchemaUpgradeTest {
                     "the primary key of quarry_leases in database " + db.name() + " is not (queue, drain): run sql/003_drains_progress_schedules.sql",
                     "column quarry_jobs.progress of database " + db.name() + " is missing: run sql/003_drains_progress_schedules.sql",
                     "column quarry_jobs.progress_note of database " + db.name() + " is missing: run sql/003_drains_progress_schedules.sql",
-                    "column quarry_jobs.result of database " + db.name() + " is missing: run sql/003_drains_progress_schedules.sql");
+                    "column quarry_jobs.result of database " + db.name() + " is missing: run sql/003_drains_progress_schedules.sql",
+                    "table quarry_schedules is missing from database " + db.name() + ": run sql/003_drains_progress_schedules.sql",
+                    "table quarry_fires is missing from database " + db.name() + ": run sql/003_drains_progress_schedules.sql",
+                    "table quarry_schedule_nodes is missing from database " + db.name() + ": run sql/003_drains_progress_schedules.sql");
         }
         try (TestDatabase db = TestDatabase.create("upgrade_faked", 2)) {
             db.exec("INSERT INTO quarry_schema_version (version) VALUES (3)");
@@ -62,7 +65,10 @@ class SchemaUpgradeTest {
                     "the primary key of quarry_leases in database " + db.name() + " is not (queue, drain): run sql/003_drains_progress_schedules.sql",
                     "column quarry_jobs.progress of database " + db.name() + " is missing: run sql/003_drains_progress_schedules.sql",
                     "column quarry_jobs.progress_note of database " + db.name() + " is missing: run sql/003_drains_progress_schedules.sql",
-                    "column quarry_jobs.result of database " + db.name() + " is missing: run sql/003_drains_progress_schedules.sql");
+                    "column quarry_jobs.result of database " + db.name() + " is missing: run sql/003_drains_progress_schedules.sql",
+                    "table quarry_schedules is missing from database " + db.name() + ": run sql/003_drains_progress_schedules.sql",
+                    "table quarry_fires is missing from database " + db.name() + ": run sql/003_drains_progress_schedules.sql",
+                    "table quarry_schedule_nodes is missing from database " + db.name() + ": run sql/003_drains_progress_schedules.sql");
         }
     }
 
@@ -212,6 +218,22 @@ class SchemaUpgradeTest {
             }
             assertThat(rows(db)).isEqualTo(settled);
             assertThat(db.count("SELECT COUNT(*) FROM quarry_schema_version")).isEqualTo(3);
+        }
+    }
+
+    /** Version 3's schedule tables: a version-2 database is named the script, takes it, and takes it again unharmed. */
+    @Test
+    void a_version_2_database_takes_the_schedule_tables_and_the_script_runs_twice() throws SQLException {
+        try (TestDatabase db = TestDatabase.create("upgrade3", 2)) {
+            assertThat(SchemaCheck.problems(db.dataSource(), "QRTZ_")).containsExactly("database " + db.name()
+                    + " holds Quarry schema version 2, this node needs 3: run sql/003_drains_progress_schedules.sql");
+            try (Connection c = db.dataSource().getConnection()) {
+                SchemaScripts.apply(c, SchemaScripts.upgrade(2));
+                db.exec("INSERT INTO quarry_fires (source, fire_key, job_id) VALUES ('schedule:x', '2026-01-01T00:00:00Z', 1)");
+                SchemaScripts.apply(c, SchemaScripts.script(3));
+            }
+            assertThat(SchemaCheck.problems(db.dataSource(), "QRTZ_")).isEmpty();
+            assertThat(db.count("SELECT COUNT(*) FROM quarry_fires")).isEqualTo(1);
         }
     }
 
