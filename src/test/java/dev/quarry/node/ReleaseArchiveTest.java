@@ -29,6 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ReleaseArchiveTest {
     private static final Path REPO = Path.of("").toAbsolutePath();
+    /** The archive test's own build folder, beside the tests' target/classes. */
+    private static final Path BUILD_DIR = REPO.resolve("target").resolve("archive-build");
     /** What goes into the archive: an archive older than any of them is built again. */
     private static final List<String> SOURCES = List.of("pom.xml", "src/main", "src/dist", "bin", "quartz", "sql", "README.md");
 
@@ -99,13 +101,18 @@ class ReleaseArchiveTest {
         assertThat(stopped.out()).contains("node 'node' stopped");
     }
 
-    /** The archive of this build: reused when newer than every source, else built by mvn package (offline first). */
+    /**
+     * The archive of this build: reused when newer than every source, else built by mvn package
+     * (offline first) in a build folder of its own, target/archive-build: a package in target would
+     * rewrite target/classes under the tests and node JVMs running from it at the same time.
+     */
     private static synchronized Path archive() throws IOException, InterruptedException {
         Path found = findArchive();
         if (found != null && Files.getLastModifiedTime(found).compareTo(newestSource()) > 0) return found;
-        Result offline = runIn(REPO, Map.of(), "mvn", "-B", "-q", "-o", "package", "-DskipTests");
+        String buildDir = "-Dquarry.build.directory=" + BUILD_DIR;
+        Result offline = runIn(REPO, Map.of(), "mvn", "-B", "-q", "-o", "package", "-Dmaven.test.skip=true", buildDir);
         if (offline.exit() != 0) {
-            Result online = runIn(REPO, Map.of(), "mvn", "-B", "-q", "package", "-DskipTests");
+            Result online = runIn(REPO, Map.of(), "mvn", "-B", "-q", "package", "-Dmaven.test.skip=true", buildDir);
             boolean unreachable = Stream.of("Could not transfer artifact", "Unknown host", "Network is unreachable", "Connection refused")
                     .anyMatch(online.out()::contains);
             Assumptions.assumeTrue(online.exit() == 0 || !unreachable,
@@ -114,12 +121,13 @@ class ReleaseArchiveTest {
             assertThat(online.exit()).as("mvn package:\n" + online.out()).isZero();
         }
         found = findArchive();
-        assertThat(found).as("mvn package made no target/quarry-*.tar.gz").isNotNull();
+        assertThat(found).as("mvn package made no " + BUILD_DIR + "/quarry-*.tar.gz").isNotNull();
         return found;
     }
 
     private static Path findArchive() throws IOException {
-        try (Stream<Path> files = Files.list(REPO.resolve("target"))) {
+        if (!Files.isDirectory(BUILD_DIR)) return null;
+        try (Stream<Path> files = Files.list(BUILD_DIR)) {
             return files.filter(p -> p.getFileName().toString().matches("quarry-.*\\.tar\\.gz")).findFirst().orElse(null);
         }
     }
