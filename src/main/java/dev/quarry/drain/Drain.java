@@ -91,6 +91,12 @@ public final class Drain {
      * a transaction with its staging and locking reads.
      */
     private boolean idle;
+    /**
+     * When to look for orphans again (ticker time), or 0: a rescue passes over jobs whose row a
+     * frozen former holder's open transaction still holds, and this drain takes them later.
+     */
+    private long nextRescueNanos;
+    static final long RESCUE_AGAIN_NANOS = TimeUnit.SECONDS.toNanos(5);
     /** When a claim last found a job (ticker time). */
     private long lastFoundNanos = Long.MIN_VALUE / 2;
 
@@ -241,7 +247,9 @@ public final class Drain {
     }
 
     private void rescueOrphans() {
-        for (JobQueue.Rescued r : rt.jobs.rescueOrphans(keeper.lease(), rt.config.maxAttempts())) {
+        List<JobQueue.Rescued> found = rt.jobs.rescueOrphans(keeper.lease(), rt.config.maxAttempts());
+        nextRescueNanos = rt.jobs.hasOrphans(keeper.lease()) ? ticker.nanos() + RESCUE_AGAIN_NANOS : 0;
+        for (JobQueue.Rescued r : found) {
             rescued++;
             if (r.buried()) outcomes.dead++;
             log.warn("job {} orphaned by node {} during attempt {}/{}: {}", r.id(), Text.oneLine(r.claimedBy(), 200), r.attempt(),
@@ -251,7 +259,7 @@ public final class Drain {
                         default -> "back to ready";
                     });
         }
-        dev.quarry.metrics.NodeMetrics.get().orphansRescued(queue, rescued);
+        dev.quarry.metrics.NodeMetrics.get().orphansRescued(queue, found.size());
     }
 
     /** Claims for free workers, records what finished, renews the lease, until the drain must end. */
@@ -303,6 +311,7 @@ public final class Drain {
             }
             renewIfDue();
             checkCancelRequests();
+            rescueAgainIfDue();
             now = ticker.nanos();
             if (now - nextBalanceCheckNanos >= 0) {
                 nextBalanceCheckNanos = now + BALANCE_CHECK_NANOS;
@@ -397,6 +406,17 @@ public final class Drain {
         } catch (LeaseLostException e) {
             throw e;
         } catch (QuarryException e) {
+            trouble(e);
+        }
+    }
+
+    /** Takes the orphans an earlier rescue passed over, once their rows are free. */
+    void rescueAgainIfDue() {
+        if (nextRescueNanos == 0 || ticker.nanos() - nextRescueNanos < 0 || backingOff() || keeper.isLost()) return;
+        try {
+            rescueOrphans();
+        } catch (QuarryException e) {
+            nextRescueNanos = ticker.nanos() + RESCUE_AGAIN_NANOS;
             trouble(e);
         }
     }

@@ -68,16 +68,26 @@ public final class JobQueue {
     }
 
     /**
-     * Staging, one statement: scheduled jobs now due become ready, and ready jobs with a future
-     * run_at become scheduled. The second half is a safety net: the column's default makes a
-     * producer's delayed INSERT scheduled already, but a row inserted with an explicit
-     * status = 'ready' would otherwise sit in the claim's range until due. Through quarry_jobs_due
-     * (queue, status, run_at) both halves are index ranges as long as the rows they change. NOW(6) is one value for the whole statement. The
-     * LIMIT keeps a burst coming due at once (a million reminders at midnight) to short
-     * transactions; the next claims take the rest. Parameters: queue, most rows.
+     * Staging: scheduled jobs now due become ready, and ready jobs with a future run_at become
+     * scheduled. The second half is a safety net: the column's default makes a producer's delayed
+     * INSERT scheduled already, but a row inserted with an explicit status = 'ready' would
+     * otherwise sit in the claim's range until due.
+     *
+     * <p>Three statements, none a locking range scan: a plain read finds the rows through
+     * quarry_jobs_due (queue, status, run_at), a locking read by primary key takes those no other
+     * transaction holds ({@code SKIP LOCKED}), and an UPDATE by primary key changes them. A single
+     * {@code UPDATE ... WHERE queue = ? AND ...} over the index range was one statement, but InnoDB
+     * keeps the lock on the entry past the end of the range it scans, which is another drain's
+     * running job: a drain frozen mid-transaction then held up the markDone of every other drain of
+     * the queue (measured: 40 s, the length of the freeze). The LIMIT keeps a burst coming due at
+     * once (a million reminders at midnight) to short transactions; the next claims take the rest.
+     * Parameters of the find: queue, most rows.
      */
+    static final String STAGE_FIND_SQL = "SELECT id FROM quarry_jobs WHERE queue = ?"
+            + " AND ((status = 'scheduled' AND run_at <= NOW(6)) OR (status = 'ready' AND run_at > NOW(6))) LIMIT ?";
+    /** The staging UPDATE, by id (append the id list and a closing parenthesis); it checks the state again. */
     static final String STAGE_SQL = "UPDATE quarry_jobs SET status = IF(run_at > NOW(6), 'scheduled', 'ready')"
-            + " WHERE queue = ? AND ((status = 'scheduled' AND run_at <= NOW(6)) OR (status = 'ready' AND run_at > NOW(6))) LIMIT ?";
+            + " WHERE ((status = 'scheduled' AND run_at <= NOW(6)) OR (status = 'ready' AND run_at > NOW(6))) AND id IN (";
     /** Most rows one staging statement changes: at least a batch, so promotion keeps ahead of the claims. */
     static final int STAGE_MIN_ROWS = 1000;
     /**
@@ -328,12 +338,39 @@ public final class JobQueue {
         return true;
     }
 
-    private static int stage(Connection c, String queue, int limit) throws SQLException {
-        try (PreparedStatement upd = c.prepareStatement(STAGE_SQL)) {
-            upd.setString(1, queue);
-            upd.setInt(2, limit);
+    static int stage(Connection c, String queue, int limit) throws SQLException {
+        List<Long> found = new ArrayList<>();
+        try (PreparedStatement sel = c.prepareStatement(STAGE_FIND_SQL)) {
+            sel.setString(1, queue);
+            sel.setInt(2, limit);
+            try (ResultSet rs = sel.executeQuery()) {
+                while (rs.next()) found.add(rs.getLong(1));
+            }
+        }
+        List<Long> ids = lockFree(c, found);
+        if (ids.isEmpty()) return 0;
+        try (PreparedStatement upd = c.prepareStatement(STAGE_SQL + marks(ids.size()) + ")")) {
+            bindIds(upd, 1, ids);
             return upd.executeUpdate();
         }
+    }
+
+    /**
+     * Of {@code ids}, those this transaction could lock now, by primary key, passing over rows
+     * another transaction holds ({@code SKIP LOCKED}): a row a frozen node's transaction holds
+     * never holds this one up.
+     */
+    private static List<Long> lockFree(Connection c, List<Long> ids) throws SQLException {
+        if (ids.isEmpty()) return List.of();
+        List<Long> locked = new ArrayList<>(ids.size());
+        try (PreparedStatement sel = c.prepareStatement("SELECT id FROM quarry_jobs WHERE id IN (" + marks(ids.size())
+                + ") FOR UPDATE SKIP LOCKED")) {
+            bindIds(sel, 1, ids);
+            try (ResultSet rs = sel.executeQuery()) {
+                while (rs.next()) locked.add(rs.getLong(1));
+            }
+        }
+        return locked;
     }
 
     private boolean transition(ClaimedJob job, String what, String set, Object... params) {
@@ -359,11 +396,11 @@ public final class JobQueue {
      */
     public List<Rescued> rescueOrphans(Lease lease, int defaultMaxAttempts) {
         return tx.inTransaction("rescue orphaned jobs of drain " + lease.drainName(), c -> {
-            List<Rescued> found = new ArrayList<>();
-            try (PreparedStatement sel = c.prepareStatement(
-                    "SELECT id, claimed_by, attempts, COALESCE(max_attempts, ?), cancel_requested FROM quarry_jobs"
-                            + " WHERE queue = ? AND status = 'running' AND COALESCE(drain, 1) = ?"
-                            + " AND (lease_epoch IS NULL OR lease_epoch < ?) FOR UPDATE")) {
+            // A plain read finds them, a locking read by id takes those no transaction holds: a
+            // locking scan of the queue's running jobs would wait on, and hold up, the jobs of the
+            // queue's other drains. A row held (by its frozen former holder) is left for later.
+            Map<Long, Rescued> byId = new HashMap<>();
+            try (PreparedStatement sel = c.prepareStatement(ORPHANS_SQL)) {
                 sel.setInt(1, defaultMaxAttempts);
                 sel.setString(2, lease.queue());
                 sel.setInt(3, lease.drain());
@@ -374,11 +411,13 @@ public final class JobQueue {
                         int max = rs.getInt(4);
                         boolean cancel = rs.getBoolean(5);
                         JobState to = cancel ? JobState.CANCELLED : attempts >= max ? JobState.DEAD : JobState.READY;
-                        found.add(new Rescued(rs.getLong(1), rs.getString(2), attempts, max, to));
+                        byId.put(rs.getLong(1), new Rescued(rs.getLong(1), rs.getString(2), attempts, max, to));
                     }
                 }
             }
-            for (Rescued r : found) {
+            List<Rescued> found = new ArrayList<>();
+            for (Long id : lockFree(c, new ArrayList<>(byId.keySet()))) {
+                Rescued r = byId.get(id);
                 String error = "orphaned: node " + r.claimedBy() + " stopped during attempt " + r.attempt() + " of " + r.maxAttempts()
                         + switch (r.to()) {
                             case CANCELLED -> "; cancelled, as requested";
@@ -388,15 +427,42 @@ public final class JobQueue {
                 String set = r.to() == JobState.READY
                         ? "status = 'ready', last_error = ?, claim_token = NULL"
                         : "status = '" + r.to().sql() + "', finished_at = NOW(6), last_error = ?, claim_token = NULL";
-                try (PreparedStatement upd = c.prepareStatement("UPDATE quarry_jobs SET " + set + " WHERE id = ? AND status = 'running'")) {
+                try (PreparedStatement upd = c.prepareStatement("UPDATE quarry_jobs SET " + set + " WHERE id = ? AND status = 'running'"
+                        + " AND COALESCE(drain, 1) = ? AND (lease_epoch IS NULL OR lease_epoch < ?)")) {
                     upd.setString(1, error);
                     upd.setLong(2, r.id());
-                    upd.executeUpdate();
+                    upd.setInt(3, lease.drain());
+                    upd.setLong(4, lease.epoch());
+                    if (upd.executeUpdate() == 1) found.add(r);
                 }
             }
+            found.sort((a, b) -> Long.compare(a.id(), b.id()));
             return found;
         });
     }
+
+    /** Whether jobs of the lease's drain still run under an earlier epoch: orphans a rescue passed over because their row was held. */
+    public boolean hasOrphans(Lease lease) {
+        return tx.autoCommit("look for orphaned jobs of drain " + lease.drainName(), c -> {
+            try (PreparedStatement sel = c.prepareStatement(ORPHANS_SQL + " LIMIT 1")) {
+                sel.setInt(1, 1);
+                sel.setString(2, lease.queue());
+                sel.setInt(3, lease.drain());
+                sel.setLong(4, lease.epoch());
+                try (ResultSet rs = sel.executeQuery()) {
+                    return rs.next();
+                }
+            }
+        });
+    }
+
+    /**
+     * A drain's orphans: its jobs still running under an earlier epoch (NULL drain is drain 1).
+     * Parameters: default max attempts, queue, drain, epoch. Through quarry_jobs_finished
+     * (queue, status, ...): the queue's running jobs, as many as its drains run at once.
+     */
+    static final String ORPHANS_SQL = "SELECT id, claimed_by, attempts, COALESCE(max_attempts, ?), cancel_requested FROM quarry_jobs"
+            + " WHERE queue = ? AND status = 'running' AND COALESCE(drain, 1) = ? AND (lease_epoch IS NULL OR lease_epoch < ?)";
 
     /**
      * The one statement that deletes expired jobs, for the node's Pruner and {@code quarry purge}.

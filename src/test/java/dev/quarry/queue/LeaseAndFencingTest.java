@@ -156,4 +156,51 @@ class LeaseAndFencingTest {
         assertThat(plan.get(0).get("key")).as(plan.toString()).isEqualTo("quarry_jobs_claim");
         assertThat(String.valueOf(plan.get(0).get("Extra"))).doesNotContain("filesort");
     }
+
+    /**
+     * A drain whose node froze in the middle of its claim transaction (it had marked its jobs done
+     * and staged) holds row locks until its node comes back or the server drops the connection.
+     * Another drain of the same queue must not wait on them: its claim, its completions and its
+     * rescue of its own orphans go on. (A staging UPDATE over an index range held the entry past
+     * the range's end, another drain's running job, and stopped the queue's other drains for as
+     * long as the freeze.)
+     */
+    @Test
+    void an_open_transaction_of_one_drain_holds_up_no_other_drain_of_the_queue() throws Exception {
+        Lease one = leases.tryAcquire("default", 1, "node-a", LEASE).lease();
+        Lease two = leases.tryAcquire("default", 2, "node-b", LEASE).lease();
+        for (int i = 0; i < 20; i++) db.insertJob("noop", "{}");
+        List<ClaimedJob> ofOne = jobs.claim(one, LEASE, 2, 5, 1000);
+        List<ClaimedJob> ofTwo = jobs.claim(two, LEASE, 2, 5, 1000);
+        db.exec("INSERT INTO quarry_jobs (type, status, run_at) VALUES ('noop', 'scheduled', NOW(6) - INTERVAL 1 SECOND)");
+        long orphan = db.insert("INSERT INTO quarry_jobs (type, status, attempts, claim_token, claimed_by, lease_epoch, drain)"
+                + " VALUES ('noop', 'running', 1, 5, 'gone', 0, 2)");
+        try (java.sql.Connection frozen = db.dataSource().getConnection()) {
+            frozen.setAutoCommit(false);
+            try (java.sql.PreparedStatement done = frozen.prepareStatement(
+                    "UPDATE quarry_jobs SET status = 'done', finished_at = NOW(6) WHERE id = ? AND claim_token = ?")) {
+                for (ClaimedJob j : ofOne) {
+                    done.setLong(1, j.id());
+                    done.setLong(2, j.claimToken());
+                    done.executeUpdate();
+                }
+            }
+            assertThat(JobQueue.stage(frozen, "default", 1000)).as("the frozen drain staged the due job").isEqualTo(1);
+            // ... and its node stops here, the transaction open.
+            java.util.concurrent.ExecutorService other = java.util.concurrent.Executors.newSingleThreadExecutor();
+            try {
+                JobQueue.Claim claim = other.submit(() -> jobs.claim(two, LEASE, true, 4, 5, 1000, ofTwo, null))
+                        .get(10, java.util.concurrent.TimeUnit.SECONDS);
+                assertThat(claim.refusedCompletions()).isEmpty();
+                assertThat(claim.jobs()).hasSize(4);
+                Lease retaken = new Lease("default", 2, "node-b", two.epoch() + 1);
+                db.exec("UPDATE quarry_leases SET epoch = epoch + 1 WHERE queue = 'default' AND drain = 2");
+                List<JobQueue.Rescued> rescued = other.submit(() -> jobs.rescueOrphans(retaken, 5)).get(10, java.util.concurrent.TimeUnit.SECONDS);
+                assertThat(rescued).extracting(JobQueue.Rescued::id).contains(orphan);
+            } finally {
+                other.shutdownNow();
+                frozen.rollback();
+            }
+        }
+    }
 }
