@@ -29,6 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ShippedTimingsTest {
     private static final Duration LONG = Duration.ofSeconds(180);
+    /** Stall lengths in seconds: under Quartz's failover, between it and the lease, and past the lease. */
+    private static final int[] STALLS = {5, 12, 18, 22, 28, 40};
 
     @TempDir
     Path work;
@@ -116,7 +118,7 @@ class ShippedTimingsTest {
         List<String> takeOvers = new ArrayList<>();
         try {
             Poll.until(LONG, "a drain under way", () -> holder() != null && count("SELECT COUNT(*) FROM test_runs") > 200);
-            for (int stall : new int[] {5, 12, 18, 22, 28, 40}) {
+            for (int stall : STALLS) {
                 String held = holder();
                 assertThat(held).as("a live lease before the %d s stall", stall).isNotNull();
                 NodeProcess victim = byInstance(byId, held);
@@ -153,10 +155,12 @@ class ShippedTimingsTest {
         assertThat(runsStartedWithoutTheLease()).as("runs started by a node that had lost the lease").isEmpty();
         assertThat(overlappingRuns()).as("runs of one job on two nodes at once (%s)", takeOvers).isEmpty();
         assertThat(finalizedTwice()).isZero();
-        // Only jobs that were running when their node froze past the lease may run twice, one after the other.
+        // Only jobs that were running when their node froze past its start gate (90% of the 30 s lease,
+        // 27 s: the stalls of 28 and 40 s) may run twice, one after the other: the resumed node stops
+        // them and gives them back, or a peer that took the lease over runs them again. 4 workers each time.
         long twice = count("SELECT COUNT(*) FROM (SELECT job_id FROM test_runs GROUP BY job_id HAVING COUNT(*) > 1) d");
-        long leaseTakeOvers = count("SELECT COUNT(*) FROM test_leases") - 1;
-        assertThat(twice).as("jobs run twice (%s)", takeOvers).isLessThanOrEqualTo(4L * leaseTakeOvers);
+        long pastTheGate = java.util.stream.IntStream.of(STALLS).filter(s -> s > 27).count();
+        assertThat(twice).as("jobs run twice (%s)", takeOvers).isLessThanOrEqualTo(4L * pastTheGate);
         assertThat(nodes).allMatch(NodeProcess::alive);
     }
 
@@ -184,6 +188,7 @@ class ShippedTimingsTest {
         Poll.until(LONG, "a drain under way", () -> holder() != null && count("SELECT COUNT(*) FROM test_runs") > 40);
         String victimId = holder();
         NodeProcess victim = byInstance(byId, victimId);
+        Timestamp killedAt = now();
         victim.signal("KILL");
         victim.awaitExit(Duration.ofSeconds(10));
 
@@ -191,9 +196,13 @@ class ShippedTimingsTest {
                 () -> db.statusCounts().toString());
         long dead = count("SELECT COUNT(*) FROM quarry_jobs WHERE status = 'dead'");
         assertThat(dead).as("jobs the killed node was running").isBetween(1L, 4L);
+        // A claim is a start: the killed node handed each job it claimed to a worker at once. A dead job
+        // whose run it had not yet noted (the handler notes it in the database, which takes a moment)
+        // was claimed in the instant before the kill, never seconds before: no job waits claimed.
         assertThat(count("SELECT COUNT(*) FROM quarry_jobs j WHERE j.status = 'dead' AND NOT EXISTS"
-                + " (SELECT 1 FROM test_runs r WHERE r.job_id = j.id AND r.node = ?)", victim.name()))
-                .as("dead jobs the killed node had never started").isZero();
+                + " (SELECT 1 FROM test_runs r WHERE r.job_id = j.id AND r.node = ?) AND j.started_at < ? - INTERVAL 1 SECOND",
+                victim.name(), killedAt))
+                .as("dead jobs the killed node had claimed more than a second before its death and never started").isZero();
         assertThat(count("SELECT COUNT(*) FROM quarry_jobs WHERE status = 'dead' AND last_error LIKE CONCAT('orphaned: node ', ?, '%')",
                 victimId)).isEqualTo(dead);
         assertThat(count("SELECT COUNT(*) FROM (SELECT job_id FROM test_runs GROUP BY job_id HAVING COUNT(*) > 1) d"))
