@@ -99,13 +99,13 @@ class DrainsClusterTest {
     /**
      * At the shipped settings (lease 30 s, Quartz's failover about 15 s, drains-per-node 1): three
      * drains of a queue on three nodes, one each; a node killed with kill -9, then another frozen
-     * with SIGSTOP past its lease. Through both, the other drains never stop claiming; the dead or
-     * frozen node's drain is taken once its lease has expired and its jobs rescued, though no live
-     * node has room to run it; no job runs on two nodes at once; the queue never runs more than
-     * 3 x 4 jobs at a time; and the resumed node takes its drain back.
+     * with SIGSTOP for 12, 22 and 40 s. Through all of it the other drains never stop claiming; a
+     * drain is taken only once its lease has expired (the killed node's, the 40 s stall's) and its
+     * jobs rescued, though no live node has room to run it; no job runs on two nodes at once; the
+     * queue never runs more than 3 x 4 jobs at a time; and the resumed node holds a drain again.
      */
     @Test
-    void three_drains_on_three_nodes_keep_claiming_through_a_kill_and_a_stall() throws Exception {
+    void three_drains_on_three_nodes_keep_claiming_through_a_kill_and_stalls_of_any_length() throws Exception {
         db = TestDatabase.create("drains").withTransitionAudit().withRunLog().withLeaseAudit();
         Path config = TestConfig.writeShipped(work.resolve("config"), """
                 queues = default
@@ -141,25 +141,36 @@ class DrainsClusterTest {
             assertThat(idleSeconds(killedAt, rescuedAt, killed.name())).as("seconds in which the live drains claimed nothing").isEmpty();
             assertThat(perNode(holders())).as("no survivor holds more than its one drain of the queue").allSatisfy((n, d) -> assertThat(d).isEqualTo(1L));
 
-            // SIGSTOP, past the lease, one of the two survivors
-            Map<Integer, String> held = holders();
-            String frozenId = held.values().iterator().next();
-            NodeProcess frozen = byId.get(frozenId);
-            int frozenDrain = holders().entrySet().stream().filter(e -> e.getValue().equals(frozenId)).findFirst().orElseThrow().getKey();
-            long frozenEpoch = epoch(frozenDrain);
-            Timestamp frozenAt = now();
-            frozen.signal("STOP");
-            long t0 = System.nanoTime();
-            Poll.until(Duration.ofSeconds(60), "a 40 s stall", () -> System.nanoTime() - t0 >= TimeUnit.SECONDS.toNanos(40));
-            Timestamp thawedAt = now();
-            frozen.signal("CONT");
-            down.put(frozen.name(), List.<Timestamp[]>of(new Timestamp[] {frozenAt, now()}));
-            assertThat(epoch(frozenDrain)).as("a 40 s stall outlives the 30 s lease: drain %d taken over", frozenDrain).isGreaterThan(frozenEpoch);
-            assertThat(idleSeconds(frozenAt, thawedAt, frozen.name())).as("seconds in which the live drains claimed nothing").isEmpty();
-            Poll.until(LONG, "the resumed node to notice it lost its drain",
-                    () -> frozen.output().contains("was lost: another node took the drain over"), frozen::tail);
-            // The resumed node takes its drain back at the drain's next fire.
-            Poll.until(LONG, "both live nodes holding a drain again", () -> perNode(holders()).size() == 2, () -> holders().toString());
+            // SIGSTOP of one of the two survivors, across the range: shorter than Quartz's failover
+            // (12 s), between it and the lease (22 s: Quartz recovers the drain elsewhere, the lease
+            // holds), and past the lease (40 s: the drain is taken, its jobs rescued).
+            Map<String, List<Timestamp[]>> frozenWindows = new HashMap<>();
+            for (int stall : new int[] {12, 22, 40}) {
+                Map<Integer, String> held = holders();
+                String frozenId = held.values().iterator().next();
+                NodeProcess frozen = byId.get(frozenId);
+                int frozenDrain = held.entrySet().stream().filter(e -> e.getValue().equals(frozenId)).findFirst().orElseThrow().getKey();
+                long frozenEpoch = epoch(frozenDrain);
+                Timestamp frozenAt = now();
+                frozen.signal("STOP");
+                long t0 = System.nanoTime();
+                Poll.until(Duration.ofSeconds(stall + 20), "a " + stall + " s stall", () -> System.nanoTime() - t0 >= TimeUnit.SECONDS.toNanos(stall));
+                Timestamp thawedAt = now();
+                frozen.signal("CONT");
+                frozenWindows.computeIfAbsent(frozen.name(), k -> new ArrayList<>()).add(new Timestamp[] {frozenAt, now()});
+                assertThat(idleSeconds(frozenAt, thawedAt, frozen.name())).as("seconds of the %d s stall in which the live drains claimed"
+                        + " nothing", stall).isEmpty();
+                if (stall < 30) {
+                    assertThat(epoch(frozenDrain)).as("a %d s stall is within the 30 s lease: drain %d kept", stall, frozenDrain).isEqualTo(frozenEpoch);
+                } else {
+                    assertThat(epoch(frozenDrain)).as("a %d s stall outlives the 30 s lease: drain %d taken", stall, frozenDrain).isGreaterThan(frozenEpoch);
+                    Poll.until(LONG, "the resumed node to notice it lost its drain",
+                            () -> frozen.output().contains("was lost: another node took the drain over"), frozen::tail);
+                }
+                // The resumed node holds a drain again (kept, or taken back at the drain's next fire).
+                Poll.until(LONG, "both live nodes holding a drain again", () -> perNode(holders()).size() == 2, () -> holders().toString());
+            }
+            frozenWindows.forEach(down::put);
         } finally {
             producer.shutdownNow();
             producer.awaitTermination(10, TimeUnit.SECONDS);
@@ -172,7 +183,8 @@ class DrainsClusterTest {
         assertThat(RunChecks.overlappingRuns(db, down))
                 .as("runs of one job on two nodes at once").isEmpty();
         assertThat(RunChecks.finalizedTwice(db)).isZero();
-        // Only jobs running on the killed or frozen node may have run twice: at most its 4 workers' each time.
+        // Only jobs running on the killed node, or on a node frozen past its start gate (27 s: the 40 s
+        // stall), may have run twice: at most its 4 workers' each time.
         assertThat(count("SELECT COUNT(*) FROM (SELECT job_id FROM test_runs GROUP BY job_id HAVING COUNT(*) > 1) d")).isLessThanOrEqualTo(8);
         assertThat(mostAtOnce()).as("the queue's global concurrency limit, drains x workers").isLessThanOrEqualTo(12);
     }
