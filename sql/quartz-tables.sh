@@ -8,4 +8,4 @@ set -euo pipefail
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/bin/lib.sh"
 cd "$QUARRY_HOME"
 quarry_ensure_built
-exec java -cp "$(quarry_classpath)" dev.quarry.schema.SchemaScripts "${1:-quartz}"
+exec java -cp "$(quarry_classpath)" dev.quarry.internal.schema.SchemaScripts "${1:-quartz}"

@@ -2,9 +2,9 @@ package dev.quarry.bench;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import dev.quarry.cli.QuarryCli;
-import dev.quarry.config.ConfigLoader;
-import dev.quarry.config.QuarryConfig;
+import dev.quarry.internal.cli.QuarryCli;
+import dev.quarry.internal.config.ConfigLoader;
+import dev.quarry.internal.config.QuarryConfig;
 import java.io.ByteArrayInputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;

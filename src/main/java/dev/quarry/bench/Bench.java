@@ -1,6 +1,6 @@
 package dev.quarry.bench;
 
-import dev.quarry.config.Durations;
+import dev.quarry.internal.config.Durations;
 import java.io.BufferedOutputStream;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -65,7 +65,7 @@ public final class Bench implements Callable<Integer> {
     Duration duration;
 
     @Option(names = "--only", split = ",", paramLabel = "RUN", defaultValue = "baseline,quarry,quarry-warn,steady,delayed,enqueue",
-            description = "Which runs: baseline, quarry, quarry-warn (dev.quarry.drain logged at WARN), cluster (K node JVMs"
+            description = "Which runs: baseline, quarry, quarry-warn (dev.quarry.internal.drain logged at WARN), cluster (K node JVMs"
                     + " and one, three queues; see --nodes), steady, delayed (the steady load beside a backlog due tomorrow;"
                     + " see --delayed-backlog), enqueue, admin-reads (bin/quarry status and jobs on a table of --admin-rows"
                     + " finished jobs; only when named), dashboard (every page of bin/quarry web on the same table; only when named),"
@@ -216,8 +216,8 @@ public final class Bench implements Callable<Integer> {
         if (nodes < 1) throw new CommandLine.ParameterException(new CommandLine(this), "--nodes must be at least 1");
         if (delayedBacklog < 1) throw new CommandLine.ParameterException(new CommandLine(this), "--delayed-backlog must be at least 1");
         for (int d : drainSettings) {
-            if (d < 1 || d > dev.quarry.queue.Drains.MAX) {
-                throw new CommandLine.ParameterException(new CommandLine(this), "--drains: " + d + " is not between 1 and " + dev.quarry.queue.Drains.MAX);
+            if (d < 1 || d > dev.quarry.internal.queue.Drains.MAX) {
+                throw new CommandLine.ParameterException(new CommandLine(this), "--drains: " + d + " is not between 1 and " + dev.quarry.internal.queue.Drains.MAX);
             }
         }
         for (int b : backlogs) {

@@ -1,8 +1,8 @@
 package dev.quarry.bench;
 
-import dev.quarry.config.ConfigLoader;
-import dev.quarry.config.QuarryConfig;
-import dev.quarry.schema.SchemaScripts;
+import dev.quarry.internal.config.ConfigLoader;
+import dev.quarry.internal.config.QuarryConfig;
+import dev.quarry.internal.schema.SchemaScripts;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;

@@ -72,7 +72,7 @@ final class BenchServer {
 
     /** The server URL with {@code database} in place of whatever database it named. */
     String urlFor(String database) {
-        return dev.quarry.config.JdbcUrls.withDatabase(serverUrl, database);
+        return dev.quarry.internal.config.JdbcUrls.withDatabase(serverUrl, database);
     }
 
     private void exec(String sql) {

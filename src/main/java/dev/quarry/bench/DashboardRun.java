@@ -1,9 +1,9 @@
 package dev.quarry.bench;
 
 import com.zaxxer.hikari.HikariDataSource;
-import dev.quarry.client.DashboardReads;
-import dev.quarry.client.QuarryAdmin;
-import dev.quarry.web.WebServer;
+import dev.quarry.internal.admin.DashboardReads;
+import dev.quarry.internal.admin.QuarryAdmin;
+import dev.quarry.internal.web.WebServer;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;

@@ -2,12 +2,12 @@ package dev.quarry.bench;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import dev.quarry.node.Node;
-import dev.quarry.queue.ClaimedJob;
-import dev.quarry.queue.JobQueue;
-import dev.quarry.queue.Lease;
-import dev.quarry.queue.LeaseStore;
-import dev.quarry.queue.Transactions;
+import dev.quarry.internal.node.Node;
+import dev.quarry.internal.queue.ClaimedJob;
+import dev.quarry.internal.queue.JobQueue;
+import dev.quarry.internal.queue.Lease;
+import dev.quarry.internal.queue.LeaseStore;
+import dev.quarry.internal.queue.Transactions;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

@@ -1,8 +1,8 @@
 package dev.quarry.bench;
 
-import dev.quarry.config.ConfigLoader;
-import dev.quarry.config.QuarryConfig;
-import dev.quarry.node.Node;
+import dev.quarry.internal.config.ConfigLoader;
+import dev.quarry.internal.config.QuarryConfig;
+import dev.quarry.internal.node.Node;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;

@@ -19,7 +19,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A Quarry node in its own JVM, started the way an operator starts one: {@code dev.quarry.node.Main}
+ * A Quarry node in its own JVM, started the way an operator starts one: {@code dev.quarry.internal.node.Main}
  * on the build's class path (target/classes plus target/classpath.txt), a config folder and the
  * database in the environment, {@code QUARRY_JAVA_OPTS} or {@code -Xmx512m} as {@code bin/start}
  * uses. Its log, and anything it prints, is appended to {@code LOG_DIR/NAME.log}.
@@ -68,7 +68,7 @@ final class NodeJvm {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         for (String opt : javaOpts.strip().split("\\s+")) if (!opt.isEmpty()) cmd.add(opt);
-        cmd.addAll(List.of("-cp", classPath(quarryHome), "dev.quarry.node.Main"));
+        cmd.addAll(List.of("-cp", classPath(quarryHome), "dev.quarry.internal.node.Main"));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(quarryHome.toFile());
         Map<String, String> env = pb.environment();
         // Only what this run sets: an inherited QUARRY_DB_PASSWORD_FILE or QUARRY_CONSOLE_LEVEL would change the node.

@@ -2,8 +2,8 @@ package dev.quarry.bench;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
-import dev.quarry.config.QuarryConfig;
-import dev.quarry.node.Node;
+import dev.quarry.internal.config.QuarryConfig;
+import dev.quarry.internal.node.Node;
 import java.sql.Connection;
 import org.slf4j.LoggerFactory;
 
@@ -15,11 +15,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Throughput is taken from database time, N / (MAX(finished_at) - MIN(started_at)), so node
  * start-up is left out; the wall time from {@code Node.start} to the last completion is reported
- * beside it. With {@code drainLogWarn} the {@code dev.quarry.drain} logger is raised to WARN for
+ * beside it. With {@code drainLogWarn} the {@code dev.quarry.internal.drain} logger is raised to WARN for
  * the run, to show what the per-job log line costs.
  */
 final class QuarryRun {
-    static final String DRAIN_LOGGER = "dev.quarry.drain";
+    static final String DRAIN_LOGGER = "dev.quarry.internal.drain";
 
     private final BenchServer server;
     private final Bench.Settings settings;

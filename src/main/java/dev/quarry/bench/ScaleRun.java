@@ -1,6 +1,6 @@
 package dev.quarry.bench;
 
-import dev.quarry.config.ConfigLoader;
+import dev.quarry.internal.config.ConfigLoader;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;

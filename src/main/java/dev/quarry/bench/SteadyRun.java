@@ -1,6 +1,6 @@
 package dev.quarry.bench;
 
-import dev.quarry.node.Node;
+import dev.quarry.internal.node.Node;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;

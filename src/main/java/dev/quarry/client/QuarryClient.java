@@ -1,7 +1,7 @@
 package dev.quarry.client;
 
-import dev.quarry.Text;
-import dev.quarry.queue.Transactions;
+import dev.quarry.internal.Text;
+import dev.quarry.internal.queue.Transactions;
 import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

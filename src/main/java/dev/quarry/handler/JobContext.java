@@ -21,7 +21,7 @@ public final class JobContext {
 
     /** A context whose progress reports go nowhere, with the default result limit. */
     public JobContext(long id, String queue, String type, String payload, int attempt, int maxAttempts) {
-        this(id, queue, type, payload, attempt, maxAttempts, dev.quarry.config.QuarryConfig.DEFAULT_PAYLOAD_MAX_BYTES, ProgressSink.DISCARD);
+        this(id, queue, type, payload, attempt, maxAttempts, dev.quarry.internal.config.QuarryConfig.DEFAULT_PAYLOAD_MAX_BYTES, ProgressSink.DISCARD);
     }
 
     public JobContext(long id, String queue, String type, String payload, int attempt, int maxAttempts, int resultMaxBytes,
@@ -83,11 +83,11 @@ public final class JobContext {
      */
     public void progress(int percent, String note) {
         if (percent < 0 || percent > 100) throw new IllegalArgumentException("progress must be 0 to 100, not " + percent);
-        progress.report(percent, note == null ? null : dev.quarry.Text.head(note, NOTE_MAX_CHARS));
+        progress.report(percent, note == null ? null : dev.quarry.internal.Text.head(note, NOTE_MAX_CHARS));
     }
 
     @Override
     public String toString() {
-        return "job " + id + " (" + dev.quarry.Text.oneLine(type, 200) + ", queue " + queue + ", attempt " + attempt + "/" + maxAttempts + ")";
+        return "job " + id + " (" + dev.quarry.internal.Text.oneLine(type, 200) + ", queue " + queue + ", attempt " + attempt + "/" + maxAttempts + ")";
     }
 }

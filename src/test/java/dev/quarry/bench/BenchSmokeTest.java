@@ -65,7 +65,7 @@ class BenchSmokeTest {
                 .contains("=== bench: cluster nodes=2").contains("started: queues q1, q2, q3");
         assertThat(Files.readString(dir.resolve("cluster-node-2.log"))).contains("started: queues q1, q2, q3");
         assertThat(ProcessHandle.current().descendants().filter(ProcessHandle::isAlive)
-                .filter(p -> p.info().commandLine().orElse("").contains("dev.quarry.node.Main"))).isEmpty();
+                .filter(p -> p.info().commandLine().orElse("").contains("dev.quarry.internal.node.Main"))).isEmpty();
     }
 
     @Test

@@ -2,7 +2,7 @@ package dev.quarry.testing;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import dev.quarry.schema.SchemaScripts;
+import dev.quarry.internal.schema.SchemaScripts;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -92,7 +92,7 @@ public final class TestDatabase implements AutoCloseable {
     }
 
     static String urlFor(String database) {
-        return dev.quarry.config.JdbcUrls.withDatabase(SERVER_URL, database);
+        return dev.quarry.internal.config.JdbcUrls.withDatabase(SERVER_URL, database);
     }
 
     private static void execOnServer(String sql) {

@@ -1,18 +1,18 @@
 package dev.quarry.testing;
 
-import dev.quarry.config.ConfigLoader;
-import dev.quarry.config.QuarryConfig;
-import dev.quarry.drain.Drain;
-import dev.quarry.drain.DrainSummary;
-import dev.quarry.drain.ProgressWriter;
-import dev.quarry.queue.ProgressStore;
-import dev.quarry.drain.QueueRuntime;
-import dev.quarry.drain.WorkerPool;
-import dev.quarry.handler.HandlerRegistry;
+import dev.quarry.internal.config.ConfigLoader;
+import dev.quarry.internal.config.QuarryConfig;
+import dev.quarry.internal.drain.Drain;
+import dev.quarry.internal.drain.DrainSummary;
+import dev.quarry.internal.drain.ProgressWriter;
+import dev.quarry.internal.queue.ProgressStore;
+import dev.quarry.internal.drain.QueueRuntime;
+import dev.quarry.internal.drain.WorkerPool;
+import dev.quarry.internal.handler.HandlerRegistry;
 import dev.quarry.handler.JobHandler;
-import dev.quarry.queue.JobQueue;
-import dev.quarry.queue.LeaseStore;
-import dev.quarry.queue.Transactions;
+import dev.quarry.internal.queue.JobQueue;
+import dev.quarry.internal.queue.LeaseStore;
+import dev.quarry.internal.queue.Transactions;
 import java.io.IOException;
 import java.io.StringReader;
 import java.time.Duration;
@@ -50,7 +50,7 @@ public final class TestRuntime implements AutoCloseable {
         this.workers = new WorkerPool(config.queues().get(0).name(), config.queues().get(0).workers());
         this.progress = new ProgressWriter(new ProgressStore(tx));
         this.runtime = new QueueRuntime(node, config.queues().get(0), config, jobs, leases, HandlerRegistry.of(handlers), workers,
-                dev.quarry.drain.Rebalancing.NEVER, progress);
+                dev.quarry.internal.drain.Rebalancing.NEVER, progress);
     }
 
     /** One drain that stops when nothing is due and nothing runs (or after 30 s). */

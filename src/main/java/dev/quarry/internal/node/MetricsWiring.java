@@ -1,0 +1,33 @@
+package dev.quarry.internal.node;
+
+import dev.quarry.internal.admin.QuarryAdmin;
+import dev.quarry.internal.admin.QueueCounts;
+import dev.quarry.internal.config.QuarryConfig;
+import dev.quarry.internal.metrics.NodeMetrics;
+import dev.quarry.internal.metrics.QueueGauges;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import javax.sql.DataSource;
+
+/** Starts a node's metrics: the configured types, and the gauges read through the operator's bounded reads. */
+final class MetricsWiring {
+    private MetricsWiring() {
+    }
+
+    static NodeMetrics start(QuarryConfig config, DataSource pool, String node, String schedulerName, String tablePrefix) {
+        if (!config.metrics().enabled()) return NodeMetrics.NOOP;
+        Set<String> types = new TreeSet<>(config.handlers().keySet());
+        types.add(dev.quarry.internal.handler.NoopHandler.TYPE);
+        QuarryAdmin admin = new QuarryAdmin(pool, schedulerName, tablePrefix);
+        return NodeMetrics.start(config.metrics(), types, queue -> {
+            if (!admin.firstLiveHolder(queue).map(node::equals).orElse(false)) return Optional.empty();
+            QueueCounts c = admin.queueCounts(queue);
+            Map<String, Long> byStatus = new LinkedHashMap<>();
+            c.counts().forEach((st, n) -> byStatus.put(st.sql(), n.value()));
+            return Optional.of(new QueueGauges.Snapshot(byStatus, c.oldestDueMillis()));
+        });
+    }
+}

@@ -1,0 +1,85 @@
+package dev.quarry.internal.queue;
+
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * All SQL on {@code quarry_node_queues}: which queues each node serves, and with how many drains. Quartz fires a queue's
+ * drain on whichever node acquires its trigger, and nodes may list different {@code queues} (a
+ * video queue only on the hosts with the encoder, a rolling change of the config), so a node must
+ * be able to tell whether a live peer serves a queue it does not, and the balancer must hand a
+ * queue only to a node that serves it. A node writes its rows at start and removes them when it
+ * stops cleanly; rows of a node that died stay until the next start of any node, and count for
+ * nothing meanwhile, since liveness comes from Quartz's check-ins.
+ */
+public final class NodeQueues {
+    private final Transactions tx;
+    private final String schedulerName;
+    private final String quartzTablePrefix;
+
+    public NodeQueues(Transactions tx, String schedulerName, String quartzTablePrefix) {
+        this.tx = tx;
+        this.schedulerName = schedulerName;
+        this.quartzTablePrefix = quartzTablePrefix;
+    }
+
+    /** Records the queues {@code node} serves, each with its drains, and forgets nodes Quartz no longer lists. */
+    public void register(String node, Map<String, Integer> queues) {
+        tx.inTransaction("record the queues of node " + node, c -> {
+            try (PreparedStatement del = c.prepareStatement("DELETE FROM quarry_node_queues WHERE node = ? OR node NOT IN"
+                    + " (SELECT INSTANCE_NAME FROM " + quartzTablePrefix + "SCHEDULER_STATE WHERE SCHED_NAME = ?)")) {
+                del.setString(1, node);
+                del.setString(2, schedulerName);
+                del.executeUpdate();
+            }
+            try (PreparedStatement ins = c.prepareStatement("INSERT INTO quarry_node_queues (node, queue, drains) VALUES (?, ?, ?)")) {
+                for (Map.Entry<String, Integer> q : queues.entrySet()) {
+                    ins.setString(1, node);
+                    ins.setString(2, q.getKey());
+                    ins.setInt(3, q.getValue());
+                    ins.addBatch();
+                }
+                ins.executeBatch();
+            }
+            return null;
+        });
+    }
+
+    /** Removes {@code node}'s rows: it stopped. */
+    public void forget(String node) {
+        tx.autoCommit("forget the queues of node " + node, c -> {
+            try (PreparedStatement del = c.prepareStatement("DELETE FROM quarry_node_queues WHERE node = ?")) {
+                del.setString(1, node);
+                return del.executeUpdate();
+            }
+        });
+    }
+
+    /**
+     * The queues each live node serves, each with the drains the node's config names. A node is
+     * live while Quartz would not yet declare it dead (as in {@link LeaseStore#drainsByLiveNode}).
+     */
+    public Map<String, Map<String, Integer>> byLiveNode() {
+        return tx.autoCommit("read which queues the cluster's nodes serve", c -> {
+            try (PreparedStatement sel = c.prepareStatement("SELECT n.node, n.queue, n.drains FROM quarry_node_queues n JOIN " + quartzTablePrefix
+                    + "SCHEDULER_STATE s ON s.SCHED_NAME = ? AND s.INSTANCE_NAME = n.node"
+                    + " WHERE s.LAST_CHECKIN_TIME + s.CHECKIN_INTERVAL + ? >= ?")) {
+                sel.setString(1, schedulerName);
+                sel.setLong(2, LeaseStore.QUARTZ_CHECKIN_GRACE_MILLIS);
+                sel.setLong(3, System.currentTimeMillis());
+                Map<String, Map<String, Integer>> out = new HashMap<>();
+                try (ResultSet rs = sel.executeQuery()) {
+                    while (rs.next()) out.computeIfAbsent(rs.getString(1), k -> new HashMap<>()).put(rs.getString(2), rs.getInt(3));
+                }
+                return out;
+            }
+        });
+    }
+
+    /** Whether some live node other than {@code self} serves {@code queue} with at least {@code drain} drains. */
+    public boolean servedByLivePeer(String queue, int drain, String self) {
+        return byLiveNode().entrySet().stream().anyMatch(e -> !e.getKey().equals(self) && e.getValue().getOrDefault(queue, 0) >= drain);
+    }
+}
