@@ -1,5 +1,6 @@
 package dev.quarry.client;
 
+import dev.quarry.QuarryException;
 import dev.quarry.internal.Text;
 import dev.quarry.internal.queue.Transactions;
 import java.math.BigDecimal;
@@ -109,6 +110,43 @@ public final class QuarryClient {
         return insert(jobs, true);
     }
 
+    /**
+     * Enqueues one job inside the caller's transaction, on {@code connection}: the job exists for
+     * the nodes once the caller commits, and never if the caller rolls back. Nothing here commits,
+     * rolls back or changes the connection's auto-commit; a deadlock is the caller's to retry, as
+     * for any statement of its transaction. The connection's account needs the producer's grants
+     * (sql/grants.sql).
+     *
+     * <pre>{@code
+     * try (Connection c = dataSource.getConnection()) {
+     *     c.setAutoCommit(false);
+     *     long orderId = insertOrder(c, order);                       // the application's own row
+     *     client.enqueue(c, NewJob.of("send-receipt", "{\"order\":" + orderId + "}"));
+     *     c.commit();                                                 // both, or neither
+     * }
+     * }</pre>
+     *
+     * @return its id
+     * @throws DuplicateJobException when its unique key is held by a scheduled, ready or running job
+     * @throws QuarryException when a statement fails; the caller's transaction should then be rolled back
+     */
+    public long enqueue(Connection connection, NewJob job) {
+        return enqueueAll(connection, List.of(job))[0];
+    }
+
+    /** {@link #enqueueAll(List)} inside the caller's transaction, as {@link #enqueue(Connection, NewJob)} does. */
+    public long[] enqueueAll(Connection connection, List<NewJob> jobs) {
+        java.util.Objects.requireNonNull(connection, "connection");
+        if (jobs.isEmpty()) return new long[0];
+        for (NewJob j : jobs) java.util.Objects.requireNonNull(j, "jobs must not contain null");
+        try {
+            return insertOn(connection, jobs, false);
+        } catch (SQLException e) {
+            throw new QuarryException("enqueue " + jobs.size() + (jobs.size() == 1 ? " job" : " jobs") + " in the caller's transaction failed: "
+                    + Transactions.describe(e), e);
+        }
+    }
+
     private long[] insert(List<NewJob> jobs, boolean skipDuplicates) {
         int n = jobs.size();
         if (n == 0) return new long[0];
@@ -116,28 +154,32 @@ public final class QuarryClient {
         String what = n == 1
                 ? "enqueue a '" + jobs.get(0).type() + "' job into queue " + jobs.get(0).queue()
                 : "enqueue " + n + " jobs";
-        return tx.inTransaction(what, c -> {
-            long[] ids = new long[n];
-            for (int from = 0; from < n; ) {
-                int to = chunkEnd(jobs, from);
-                if (returningRefused) {
+        return tx.inTransaction(what, c -> insertOn(c, jobs, skipDuplicates));
+    }
+
+    /** The INSERTs of {@code jobs} on {@code c}, in the caller's transaction: no commit, no rollback. */
+    private long[] insertOn(Connection c, List<NewJob> jobs, boolean skipDuplicates) throws SQLException {
+        int n = jobs.size();
+        long[] ids = new long[n];
+        for (int from = 0; from < n; ) {
+            int to = chunkEnd(jobs, from);
+            if (returningRefused) {
+                insertRowByRow(c, jobs, from, to, ids, skipDuplicates);
+            } else {
+                try {
+                    insertChunk(c, jobs, from, to, ids, skipDuplicates);
+                } catch (SQLException e) {
+                    if (e.getErrorCode() != COLUMN_ACCESS_DENIED) throw e;
+                    // The refused statement inserted nothing, and every earlier chunk would have
+                    // been refused the same way: this is the first. A missing grant on a producer
+                    // column fails again below, with the server's message naming the column.
+                    returningRefused = true;
                     insertRowByRow(c, jobs, from, to, ids, skipDuplicates);
-                } else {
-                    try {
-                        insertChunk(c, jobs, from, to, ids, skipDuplicates);
-                    } catch (SQLException e) {
-                        if (e.getErrorCode() != COLUMN_ACCESS_DENIED) throw e;
-                        // The refused statement inserted nothing, and every earlier chunk would have
-                        // been refused the same way: this is the first. A missing grant on a producer
-                        // column fails again below, with the server's message naming the column.
-                        returningRefused = true;
-                        insertRowByRow(c, jobs, from, to, ids, skipDuplicates);
-                    }
                 }
-                from = to;
             }
-            return ids;
-        });
+            from = to;
+        }
+        return ids;
     }
 
     /** Where the statement that starts at {@code from} ends: at most BATCH_ROWS rows and about BATCH_PAYLOAD_CHARS of payload. */

@@ -26,7 +26,6 @@ public final class ConfigLoader {
     public static final String QUARRY_FILE = "quarry.properties";
     public static final String QUARTZ_FILE = "quartz.properties";
 
-    static final Pattern QUEUE_NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
 
     private ConfigLoader() {
     }
@@ -44,79 +43,73 @@ public final class ConfigLoader {
         return build(dir, quarry, quartzProps, configDir.resolve(QUARTZ_FILE).toString(), env);
     }
 
+    /**
+     * Reads the files into a {@link NodeSettings}, the same the Java builder fills: this only turns
+     * text into values, and NodeSettings checks them, with the file's name before each error.
+     */
     private static QuarryConfig build(String dir, Settings s, Properties quartzProps, String quartzFile, Map<String, String> env) {
-        List<QueueConfig> queues = queues(s);
-        Map<String, HandlerConfig> handlers = handlers(s);
-        ScheduleConfig schedules = ScheduleKeys.read(s, handlers, env);
+        String quarryFile = s.file();
+        NodeSettings n = new NodeSettings(dir, key -> (key.startsWith("org.quartz.") ? quartzFile : quarryFile) + ": ");
+        queues(s, n);
+        handlers(s, n);
+        n.schedules(ScheduleKeys.read(s, n.handlers(), env));
 
-        int maxAttempts = s.integer("retry.max-attempts", QuarryConfig.DEFAULT_MAX_ATTEMPTS, 1, 1000);
-        Duration backoffBase = s.duration("retry.backoff.base", QuarryConfig.DEFAULT_BACKOFF_BASE, Duration.ofMillis(1));
-        Duration backoffMax = s.duration("retry.backoff.max", QuarryConfig.DEFAULT_BACKOFF_MAX, Duration.ofMillis(1));
-        if (backoffMax.compareTo(backoffBase) < 0) {
-            throw s.fail("retry.backoff.max", Durations.format(backoffMax), "must not be shorter than retry.backoff.base");
+        n.maxAttempts(s.integer("retry.max-attempts", QuarryConfig.DEFAULT_MAX_ATTEMPTS));
+        n.backoff(s.duration("retry.backoff.base", QuarryConfig.DEFAULT_BACKOFF_BASE),
+                s.duration("retry.backoff.max", QuarryConfig.DEFAULT_BACKOFF_MAX));
+        n.leaseDuration(s.duration("lease.duration", QuarryConfig.DEFAULT_LEASE_DURATION));
+        n.pollInterval(s.duration("drain.poll-interval", QuarryConfig.DEFAULT_POLL_INTERVAL));
+        n.shutdownGrace(s.duration("shutdown.grace", QuarryConfig.DEFAULT_SHUTDOWN_GRACE));
+        n.retention("done", s.duration("retention.done", QuarryConfig.DEFAULT_RETENTION_DONE));
+        n.retention("dead", s.duration("retention.dead", QuarryConfig.DEFAULT_RETENTION_DEAD));
+        n.retention("cancelled", s.duration("retention.cancelled", QuarryConfig.DEFAULT_RETENTION_CANCELLED));
+        n.pruneInterval(s.duration("retention.prune-interval", QuarryConfig.DEFAULT_PRUNE_INTERVAL));
+        n.payloadMaxBytes(s.integer("payload.max-bytes", QuarryConfig.DEFAULT_PAYLOAD_MAX_BYTES));
+        if (s.has("db.pool-size")) n.poolSize(s.integer("db.pool-size", DatabaseConfig.DEFAULT_POOL_SIZE));
+        else s.string("db.pool-size", null);
+        if (s.has("metrics.port")) {
+            n.metrics(s.integer("metrics.port", 0), s.string("metrics.bind", MetricsConfig.DEFAULT_BIND));
+        } else if (s.has("metrics.bind")) {
+            throw s.fail("metrics.bind", s.string("metrics.bind", null), "needs metrics.port");
         }
-        Duration lease = s.duration("lease.duration", QuarryConfig.DEFAULT_LEASE_DURATION, Duration.ofSeconds(2));
-        Duration poll = s.duration("drain.poll-interval", QuarryConfig.DEFAULT_POLL_INTERVAL, Duration.ofMillis(10));
-        if (poll.compareTo(lease.dividedBy(3)) > 0) {
-            throw s.fail("drain.poll-interval", Durations.format(poll), "must be at most a third of lease.duration ("
-                    + Durations.format(lease) + ") so the lease is renewed in time");
-        }
-        Duration grace = s.duration("shutdown.grace", QuarryConfig.DEFAULT_SHUTDOWN_GRACE, Duration.ZERO);
-        Map<String, Duration> retention = new LinkedHashMap<>();
-        retention.put("done", s.duration("retention.done", QuarryConfig.DEFAULT_RETENTION_DONE, Duration.ZERO));
-        retention.put("dead", s.duration("retention.dead", QuarryConfig.DEFAULT_RETENTION_DEAD, Duration.ZERO));
-        retention.put("cancelled", s.duration("retention.cancelled", QuarryConfig.DEFAULT_RETENTION_CANCELLED, Duration.ZERO));
-        Duration prune = s.duration("retention.prune-interval", QuarryConfig.DEFAULT_PRUNE_INTERVAL, Duration.ofSeconds(1));
-        int payloadMax = s.integer("payload.max-bytes", QuarryConfig.DEFAULT_PAYLOAD_MAX_BYTES, 1, QuarryConfig.PAYLOAD_COLUMN_MAX_BYTES);
-        int poolSize = s.integer("db.pool-size", DatabaseConfig.DEFAULT_POOL_SIZE, queues.size() + 3, 1000);
-        MetricsConfig metrics = MetricsConfig.read(s);
 
         Set<String> unknown = s.unread();
         if (!unknown.isEmpty()) {
             String key = unknown.iterator().next();
             throw new ConfigException(s.file() + ": unknown key '" + key + "'" + hint(key));
         }
-
-        // A schedule's or watch's fire holds a Quartz thread for a moment: one more by default, so it never waits for a drain's.
-        Properties quartz = quartzProperties(quartzProps, quartzFile, queues.stream().mapToInt(QueueConfig::drains).sum(),
-                schedules.firesJobs() ? 1 : 0);
-        return new QuarryConfig(dir, database(env, poolSize), List.copyOf(queues), Map.copyOf(handlers), maxAttempts,
-                backoffBase, backoffMax, lease, poll, grace, Map.copyOf(retention), prune, payloadMax, quartz, metrics, schedules);
+        n.database(database(env));
+        n.nodeName(env.get("QUARRY_NODE_NAME"));
+        n.quartz(quartzProps, quartzFile);
+        return n.build();
     }
 
-    private static List<QueueConfig> queues(Settings s) {
+    private static void queues(Settings s, NodeSettings n) {
         String list = s.string("queues", "default");
         Set<String> names = new LinkedHashSet<>();
         for (String raw : list.split(",")) {
             String name = raw.trim();
-            if (!QUEUE_NAME.matcher(name).matches()) {
+            if (!NodeSettings.QUEUE_NAME.matcher(name).matches()) {
                 throw s.fail("queues", list, "has a bad queue name '" + name + "' (letters, digits, _ . -, up to 64)");
             }
             if (!names.add(name)) {
                 throw s.fail("queues", list, "names queue '" + name + "' twice");
             }
         }
-        List<QueueConfig> queues = new ArrayList<>();
         for (String name : names) {
             String p = "queue." + name + ".";
-            int workers = s.integer(p + "workers", QueueConfig.DEFAULT_WORKERS, 1, 1000);
-            String cron = s.string(p + "cron", QueueConfig.DEFAULT_CRON);
-            if (!CronExpression.isValidExpression(cron)) {
-                throw s.fail(p + "cron", cron, "is not a Quartz cron expression (e.g. '0 * * * * ?', every minute)");
-            }
-            int batch = s.integer(p + "batch-size", QueueConfig.DEFAULT_BATCH_SIZE, 1, 10_000);
-            Optional<Duration> budget = s.has(p + "budget")
-                    ? Optional.of(s.duration(p + "budget", null, Duration.ofSeconds(1)))
-                    : Optional.empty();
-            int drains = s.integer(p + "drains", QueueConfig.DEFAULT_DRAINS, 1, dev.quarry.internal.queue.Drains.MAX);
-            int perNode = s.integer(p + "drains-per-node", QueueConfig.DEFAULT_DRAINS_PER_NODE, 1, drains);
-            queues.add(new QueueConfig(name, workers, cron, batch, budget, drains, perNode));
+            NodeSettings.Queue q = n.queue(name)
+                    .workers(s.integer(p + "workers", QueueConfig.DEFAULT_WORKERS))
+                    .cron(s.string(p + "cron", QueueConfig.DEFAULT_CRON))
+                    .batchSize(s.integer(p + "batch-size", QueueConfig.DEFAULT_BATCH_SIZE))
+                    .drains(s.integer(p + "drains", QueueConfig.DEFAULT_DRAINS))
+                    .drainsPerNode(s.integer(p + "drains-per-node", QueueConfig.DEFAULT_DRAINS_PER_NODE));
+            if (s.has(p + "budget")) q.budget(s.duration(p + "budget", null));
+            else s.string(p + "budget", null);
         }
-        return queues;
     }
 
-    private static Map<String, HandlerConfig> handlers(Settings s) {
-        Map<String, HandlerConfig> handlers = new LinkedHashMap<>();
+    private static void handlers(Settings s, NodeSettings n) {
         Set<String> types = new LinkedHashSet<>();
         for (String key : s.unread()) {
             if (key.startsWith("handler.")) {
@@ -131,7 +124,7 @@ public final class ConfigLoader {
             }
             HandlerConfig.Kind kind = null;
             String target = null;
-            for (HandlerConfig.Kind k : HandlerConfig.Kind.values()) {
+            for (HandlerConfig.Kind k : HandlerConfig.Kind.CONFIGURABLE) {
                 String v = s.string(p + k.key(), null);
                 if (v == null) continue;
                 if (kind != null) {
@@ -140,22 +133,15 @@ public final class ConfigLoader {
                 kind = k;
                 target = v;
             }
-            Duration timeout = s.duration(p + "timeout", HandlerConfig.DEFAULT_TIMEOUT, Duration.ofMillis(1));
+            Duration timeout = s.duration(p + "timeout", HandlerConfig.DEFAULT_TIMEOUT);
             if (kind == null) {
                 throw new ConfigException(s.file() + ": handler type '" + type + "' needs one of " + p + "shell, " + p + "http, " + p + "mail or " + p + "class");
             }
-            if (type.equals("noop")) {
-                throw new ConfigException(s.file() + ": handler type 'noop' is built in and cannot be configured");
-            }
-            if (kind == HandlerConfig.Kind.HTTP && !(target.startsWith("http://") || target.startsWith("https://"))) {
-                throw s.fail(p + "http", target, "is not an http:// or https:// URL");
-            }
-            handlers.put(type, new HandlerConfig(type, kind, target, timeout));
+            n.handler(type, kind, target, timeout);
         }
-        return handlers;
     }
 
-    private static DatabaseConfig database(Map<String, String> env, int poolSize) {
+    private static DatabaseConfig database(Map<String, String> env) {
         String url = env.get("QUARRY_DB_URL");
         if (url == null || url.isBlank()) {
             throw new ConfigException("QUARRY_DB_URL is not set; set it to e.g. jdbc:mariadb://127.0.0.1:3306/quarry");
@@ -181,76 +167,7 @@ public final class ConfigLoader {
                 throw new ConfigException("QUARRY_DB_PASSWORD_FILE=" + passwordFile + " cannot be read: " + e.getMessage());
             }
         }
-        return new DatabaseConfig(url, user, password == null ? "" : password, poolSize);
-    }
-
-    /**
-     * Applies the Quartz settings Quarry's guarantees rest on. A file that contradicts one of
-     * them is refused rather than silently overridden.
-     */
-    private static Properties quartzProperties(Properties file, String fileName, int drainCount, int extraThreads) {
-        for (String key : file.stringPropertyNames()) {
-            if (key.startsWith("org.quartz.dataSource.")) {
-                throw new ConfigException(fileName + ": " + key + " is not used: Quarry hands Quartz its own pool; set QUARRY_DB_URL instead");
-            }
-        }
-        requireIfSet(file, fileName, "org.quartz.jobStore.class", "org.quartz.impl.jdbcjobstore.JobStoreTX");
-        requireIfSet(file, fileName, "org.quartz.jobStore.isClustered", "true");
-        // The pool that spreads the queues over the nodes (it is Quartz's SimpleThreadPool inside).
-        requireIfSet(file, fileName, "org.quartz.threadPool.class", "dev.quarry.internal.cluster.BalancingThreadPool");
-        Properties p = new Properties();
-        p.putAll(file);
-        p.putIfAbsent("org.quartz.scheduler.instanceName", "quarry");
-        p.putIfAbsent("org.quartz.scheduler.instanceId", "AUTO");
-        p.put("org.quartz.scheduler.skipUpdateCheck", "true");
-        // Quarry's drain is an InterruptableJob: shutdown must ask it to stop claiming.
-        p.put("org.quartz.scheduler.interruptJobsOnShutdownWithWait", "true");
-        p.put("org.quartz.jobStore.class", "org.quartz.impl.jdbcjobstore.JobStoreTX");
-        p.putIfAbsent("org.quartz.jobStore.driverDelegateClass", "org.quartz.impl.jdbcjobstore.StdJDBCDelegate");
-        p.put("org.quartz.jobStore.isClustered", "true");
-        p.put("org.quartz.jobStore.dataSource", "quarry");
-        p.putIfAbsent("org.quartz.jobStore.tablePrefix", "QRTZ_");
-        p.putIfAbsent("org.quartz.jobStore.useProperties", "true");
-        p.putIfAbsent("org.quartz.jobStore.acquireTriggersWithinLock", "true");
-        p.putIfAbsent("org.quartz.jobStore.misfireThreshold", "15000");
-        p.putIfAbsent("org.quartz.jobStore.clusterCheckinInterval", "7500");
-        p.put("org.quartz.threadPool.class", "dev.quarry.internal.cluster.BalancingThreadPool");
-        // Job class names stored by an earlier release, before the classes moved (LegacyClassNames).
-        p.put("org.quartz.scheduler.classLoadHelper.class", LegacyClassNames.class.getName());
-        // How often a node looks for triggers when nothing wakes it (Quartz's default is 30 s): a peer
-        // that the balancing pool leaves a queue to picks it up within this. A cluster has only a few
-        // triggers (one or two per queue), so each look is one short locked read.
-        p.putIfAbsent("org.quartz.scheduler.idleWaitTime", "2000");
-        String idle = p.getProperty("org.quartz.scheduler.idleWaitTime").trim();
-        if (!idle.matches("\\d{4,9}")) {
-            throw new ConfigException(fileName + ": org.quartz.scheduler.idleWaitTime=" + idle + " is not a whole number of milliseconds, at least 1000");
-        }
-        // Each running drain holds a Quartz thread for as long as it runs: one per drain of every
-        // queue (a node never runs more of a queue's drains than its config names), plus one spare
-        // for the short fires that hand a drain on or retire it.
-        String threads = p.getProperty("org.quartz.threadPool.threadCount");
-        if (threads == null) {
-            p.put("org.quartz.threadPool.threadCount", String.valueOf(drainCount + 1 + extraThreads));
-        } else {
-            int n;
-            try {
-                n = Integer.parseInt(threads.trim());
-            } catch (NumberFormatException e) {
-                throw new ConfigException(fileName + ": org.quartz.threadPool.threadCount=" + threads + " is not a whole number");
-            }
-            if (n < drainCount) {
-                throw new ConfigException(fileName + ": org.quartz.threadPool.threadCount=" + n + " is less than the " + drainCount
-                        + " drains of the queues in quarry.properties; each drain needs a thread");
-            }
-        }
-        return p;
-    }
-
-    private static void requireIfSet(Properties file, String fileName, String key, String required) {
-        String v = file.getProperty(key);
-        if (v != null && !LegacyClassNames.current(v.trim()).equals(required)) {
-            throw new ConfigException(fileName + ": " + key + "=" + v.trim() + " is not supported; Quarry needs " + required);
-        }
+        return new DatabaseConfig(url, user, password == null ? "" : password, DatabaseConfig.DEFAULT_POOL_SIZE);
     }
 
     private static String hint(String key) {

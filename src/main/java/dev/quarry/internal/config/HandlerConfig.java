@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
  * @param timeout the longest one run may take before it is stopped and retried (default 5m)
  */
 public record HandlerConfig(String type, Kind kind, String target, Duration timeout) {
-    public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(5);
+    public static final Duration DEFAULT_TIMEOUT = dev.quarry.NodeBuilder.DEFAULT_HANDLER_TIMEOUT;
 
     /** The job types {@code handler.TYPE.*} keys can name: what {@link ConfigLoader} accepts. */
     static final Pattern TYPE_NAME = Pattern.compile("[A-Za-z0-9_.:-]{1,128}");
@@ -34,7 +34,12 @@ public record HandlerConfig(String type, Kind kind, String target, Duration time
     }
 
     public enum Kind {
-        SHELL, HTTP, CLASS, MAIL;
+        SHELL, HTTP, CLASS, MAIL,
+        /** A handler object given to the Java builder; its target is the object's class name. */
+        OBJECT;
+
+        /** The kinds a {@code handler.TYPE.KIND} key configures. */
+        public static final java.util.List<Kind> CONFIGURABLE = java.util.List.of(SHELL, HTTP, CLASS, MAIL);
 
         public String key() {
             return name().toLowerCase(java.util.Locale.ROOT);

@@ -13,12 +13,4 @@ public record MetricsConfig(int port, String bind) {
     public boolean enabled() {
         return port > 0;
     }
-
-    static MetricsConfig read(Settings s) {
-        int port = s.integer("metrics.port", 0, 1, 65535);
-        String bind = s.string("metrics.bind", DEFAULT_BIND);
-        if (!bind.matches("[0-9A-Za-z.:_-]{1,253}")) throw s.fail("metrics.bind", bind, "is not a host name or IP address");
-        if (port == 0 && s.has("metrics.bind")) throw s.fail("metrics.bind", bind, "needs metrics.port");
-        return new MetricsConfig(port, bind);
-    }
 }

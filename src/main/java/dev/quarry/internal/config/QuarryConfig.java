@@ -1,19 +1,21 @@
 package dev.quarry.internal.config;
 
+import dev.quarry.handler.JobHandler;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 
 /**
- * Everything a node needs to run, read once at start from {@code quarry.properties},
- * {@code quartz.properties} and the environment, validated, then never changed. Built by
- * {@link ConfigLoader}; {@link #describe()} gives the effective settings with secrets masked.
+ * Everything a node needs to run, validated, then never changed: made only by
+ * {@link NodeSettings#build()}, which the config files ({@link ConfigLoader}) and the Java builder
+ * both fill. {@link #describe()} gives the effective settings with secrets masked.
  *
  * @param configDir       the folder the files came from ({@code QUARRY_CONFIG_DIR}, default {@code quartz})
- * @param database        the pool's target
+ * @param database        the target of the node's own pool, or null when the application gave a data source
  * @param queues          the queues this node drains, in the order configured
  * @param handlers        the configured handlers by job type ({@code noop} is built in)
+ * @param handlerObjects  the handler objects given to the Java builder, by job type (their handlers entry is of kind OBJECT)
  * @param maxAttempts     attempts for a job whose row leaves max_attempts NULL (retry.max-attempts, default 5)
  * @param backoffBase     first retry delay before jitter (retry.backoff.base, default 10s); doubles per attempt
  * @param backoffMax      longest retry delay (retry.backoff.max, default 1h)
@@ -27,12 +29,14 @@ import java.util.Properties;
  * @param metrics         the Prometheus endpoint (metrics.port, off by default)
  * @param schedules       recurring jobs, watch folders and mail handlers' SMTP settings ({@code schedule.*}, {@code watch.*},
  *                        {@code handler.T.mail})
+ * @param nodeName        this node's name in its Quartz instance id ({@code QUARRY_NODE_NAME}), or null
  */
 public record QuarryConfig(
         String configDir,
         DatabaseConfig database,
         List<QueueConfig> queues,
         Map<String, HandlerConfig> handlers,
+        Map<String, JobHandler> handlerObjects,
         int maxAttempts,
         Duration backoffBase,
         Duration backoffMax,
@@ -44,19 +48,20 @@ public record QuarryConfig(
         int payloadMaxBytes,
         Properties quartz,
         MetricsConfig metrics,
-        ScheduleConfig schedules) {
+        ScheduleConfig schedules,
+        String nodeName) {
 
-    public static final int DEFAULT_MAX_ATTEMPTS = 5;
-    public static final Duration DEFAULT_BACKOFF_BASE = Duration.ofSeconds(10);
-    public static final Duration DEFAULT_BACKOFF_MAX = Duration.ofHours(1);
-    public static final Duration DEFAULT_LEASE_DURATION = Duration.ofSeconds(30);
-    public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofMillis(250);
-    public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(30);
-    public static final Duration DEFAULT_RETENTION_DONE = Duration.ofDays(7);
-    public static final Duration DEFAULT_RETENTION_DEAD = Duration.ofDays(30);
-    public static final Duration DEFAULT_RETENTION_CANCELLED = Duration.ofDays(7);
-    public static final Duration DEFAULT_PRUNE_INTERVAL = Duration.ofMinutes(10);
-    public static final int DEFAULT_PAYLOAD_MAX_BYTES = 1024 * 1024;
+    public static final int DEFAULT_MAX_ATTEMPTS = dev.quarry.NodeBuilder.DEFAULT_MAX_ATTEMPTS;
+    public static final Duration DEFAULT_BACKOFF_BASE = dev.quarry.NodeBuilder.DEFAULT_BACKOFF_BASE;
+    public static final Duration DEFAULT_BACKOFF_MAX = dev.quarry.NodeBuilder.DEFAULT_BACKOFF_MAX;
+    public static final Duration DEFAULT_LEASE_DURATION = dev.quarry.NodeBuilder.DEFAULT_LEASE_DURATION;
+    public static final Duration DEFAULT_POLL_INTERVAL = dev.quarry.NodeBuilder.DEFAULT_POLL_INTERVAL;
+    public static final Duration DEFAULT_SHUTDOWN_GRACE = dev.quarry.NodeBuilder.DEFAULT_SHUTDOWN_GRACE;
+    public static final Duration DEFAULT_RETENTION_DONE = dev.quarry.NodeBuilder.DEFAULT_RETENTION_DONE;
+    public static final Duration DEFAULT_RETENTION_DEAD = dev.quarry.NodeBuilder.DEFAULT_RETENTION_DEAD;
+    public static final Duration DEFAULT_RETENTION_CANCELLED = dev.quarry.NodeBuilder.DEFAULT_RETENTION_CANCELLED;
+    public static final Duration DEFAULT_PRUNE_INTERVAL = dev.quarry.NodeBuilder.DEFAULT_PRUNE_INTERVAL;
+    public static final int DEFAULT_PAYLOAD_MAX_BYTES = dev.quarry.NodeBuilder.DEFAULT_PAYLOAD_MAX_BYTES;
     /** MEDIUMTEXT holds 16 MiB - 1 bytes; a larger limit could never be reached. */
     public static final int PAYLOAD_COLUMN_MAX_BYTES = 16 * 1024 * 1024 - 1;
 
@@ -69,7 +74,7 @@ public record QuarryConfig(
     public String describe() {
         StringBuilder s = new StringBuilder();
         s.append("config dir: ").append(configDir).append('\n');
-        s.append("database: ").append(database).append('\n');
+        s.append("database: ").append(database == null ? "the data source the application gave" : database).append('\n');
         for (QueueConfig q : queues) {
             s.append("queue ").append(q.name()).append(": workers=").append(q.workers()).append(", drains=").append(q.drains()).append(", drains-per-node=").append(q.drainsPerNode())
                     .append(", cron=").append(q.cron()).append(", batch-size=").append(q.batchSize())

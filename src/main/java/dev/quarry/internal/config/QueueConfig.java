@@ -22,11 +22,11 @@ import java.util.Optional;
  */
 public record QueueConfig(String name, int workers, String cron, int batchSize, Optional<Duration> budget, int drains,
                           int drainsPerNode) {
-    public static final int DEFAULT_WORKERS = 8;
-    public static final String DEFAULT_CRON = "0 * * * * ?";
-    public static final int DEFAULT_BATCH_SIZE = 500;
-    public static final int DEFAULT_DRAINS = 1;
-    public static final int DEFAULT_DRAINS_PER_NODE = 1;
+    public static final int DEFAULT_WORKERS = dev.quarry.QueueOptions.DEFAULT_WORKERS;
+    public static final String DEFAULT_CRON = dev.quarry.QueueOptions.DEFAULT_CRON;
+    public static final int DEFAULT_BATCH_SIZE = dev.quarry.QueueOptions.DEFAULT_BATCH_SIZE;
+    public static final int DEFAULT_DRAINS = dev.quarry.QueueOptions.DEFAULT_DRAINS;
+    public static final int DEFAULT_DRAINS_PER_NODE = dev.quarry.QueueOptions.DEFAULT_DRAINS_PER_NODE;
 
     /** Jobs of this queue that may run at once across the whole cluster. */
     public int globalConcurrency() {

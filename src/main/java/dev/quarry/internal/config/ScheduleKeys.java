@@ -114,7 +114,7 @@ final class ScheduleKeys {
 
     private static String queue(Settings s, String key) {
         String queue = s.string(key, "default");
-        if (!ConfigLoader.QUEUE_NAME.matcher(queue).matches()) throw s.fail(key, queue, "is not a queue name (letters, digits, _ . -, up to 64)");
+        if (!NodeSettings.QUEUE_NAME.matcher(queue).matches()) throw s.fail(key, queue, "is not a queue name (letters, digits, _ . -, up to 64)");
         return queue;
     }
 

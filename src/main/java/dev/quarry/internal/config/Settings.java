@@ -48,6 +48,16 @@ final class Settings {
         }
     }
 
+    /** A whole number; its range is NodeSettings' to check. */
+    int integer(String key, int fallback) {
+        return integer(key, fallback, Integer.MIN_VALUE, Integer.MAX_VALUE);
+    }
+
+    /** A duration; how short it may be is NodeSettings' to check. */
+    Duration duration(String key, Duration fallback) {
+        return duration(key, fallback, Duration.ZERO);
+    }
+
     Duration duration(String key, Duration fallback, Duration min) {
         String v = string(key, null);
         if (v == null) return fallback;

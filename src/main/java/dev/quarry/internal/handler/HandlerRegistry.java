@@ -39,11 +39,20 @@ public final class HandlerRegistry {
 
     /** With the SMTP settings of the mail handlers ({@code handler.T.mail}), by job type. */
     public static HandlerRegistry build(Collection<HandlerConfig> configs, Map<String, MailConfig> mail) {
+        return build(configs, mail, Map.of());
+    }
+
+    /** With the handler objects the Java builder was given, by job type (their configs are of kind OBJECT). */
+    public static HandlerRegistry build(Collection<HandlerConfig> configs, Map<String, MailConfig> mail, Map<String, JobHandler> objects) {
         Map<String, JobHandler> handlers = new LinkedHashMap<>();
         Map<String, Duration> timeouts = new LinkedHashMap<>();
         handlers.put(NoopHandler.TYPE, new NoopHandler());
         for (HandlerConfig h : configs) {
-            handlers.put(h.type(), h.kind() == HandlerConfig.Kind.MAIL ? mail(h, mail.get(h.type())) : create(h));
+            handlers.put(h.type(), switch (h.kind()) {
+                case MAIL -> mail(h, mail.get(h.type()));
+                case OBJECT -> java.util.Objects.requireNonNull(objects.get(h.type()), h.type());
+                default -> create(h);
+            });
             timeouts.put(h.type(), h.timeout());
         }
         return new HandlerRegistry(handlers, timeouts);
@@ -111,6 +120,7 @@ public final class HandlerRegistry {
             case HTTP -> new HttpHandler(URI.create(h.target()), h.timeout());
             case CLASS -> instantiate(h.target(), where);
             case MAIL -> throw new ConfigException(where + ": a mail handler needs its SMTP settings");
+            case OBJECT -> throw new IllegalStateException("handler " + h.type() + " was configured without its object");
         };
     }
 

@@ -1,5 +1,7 @@
 package dev.quarry.internal.node;
 
+import javax.sql.DataSource;
+import org.quartz.impl.SchedulerRepository;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.quarry.QuarryException;
 import dev.quarry.internal.cluster.Balancer;
@@ -43,6 +45,8 @@ import org.slf4j.LoggerFactory;
  * anything; {@link #stop} winds down gracefully (see {@link dev.quarry.internal.drain.Drain}).
  */
 public final class Node {
+    /** Each node's pool is Quartz's under a name of its own: Quartz's registry of pools is one per JVM. */
+    private static final java.util.concurrent.atomic.AtomicInteger PROVIDERS = new java.util.concurrent.atomic.AtomicInteger();
     private static final Logger log = LoggerFactory.getLogger(Node.class);
     /**
      * How long {@link #stop} waits for Quartz beyond the shutdown grace: enough for a drain to
@@ -58,7 +62,9 @@ public final class Node {
     private static final Duration POOL_CLOSE_WAIT = Duration.ofSeconds(1);
 
     private final QuarryConfig config;
-    private final HikariDataSource pool;
+    private final DataSource pool;
+    /** Closes the node's own pool; does nothing for the data source an application gave. */
+    private final Runnable closePool;
     private final Scheduler scheduler;
     private final Map<String, QueueRuntime> runtimes;
     private final BalancingThreadPool threads;
@@ -71,11 +77,12 @@ public final class Node {
     /** The Prometheus endpoint, or the no-op when metrics.port is not set. */
     private NodeMetrics metrics = NodeMetrics.NOOP;
 
-    private Node(QuarryConfig config, HikariDataSource pool, Scheduler scheduler, Map<String, QueueRuntime> runtimes,
+    private Node(QuarryConfig config, DataSource pool, Runnable closePool, Scheduler scheduler, Map<String, QueueRuntime> runtimes,
                  BalancingThreadPool threads, NodeQueues nodeQueues, Pruner pruner, String name, Schedules schedules) {
         this.schedules = schedules;
         this.config = config;
         this.pool = pool;
+        this.closePool = closePool;
         this.scheduler = scheduler;
         this.runtimes = runtimes;
         this.threads = threads;
@@ -84,10 +91,40 @@ public final class Node {
         this.name = name;
     }
 
-    /** @throws QuarryException (or ConfigException) with a one-line reason; nothing is left running */
+    /**
+     * Starts a node over its own pool, made from {@code config.database()}.
+     *
+     * @throws QuarryException (or ConfigException) with a one-line reason; nothing is left running
+     */
     public static Node start(QuarryConfig config) {
-        HandlerRegistry handlers = HandlerRegistry.build(config.handlers().values(), config.schedules().mail());
-        HikariDataSource pool = ConnectionPool.open(config.database());
+        HikariDataSource own = ConnectionPool.open(config.database());
+        return start(config, own, own::close);
+    }
+
+    /**
+     * Starts a node over the data source an application gave; the node never closes it.
+     *
+     * @throws QuarryException (or ConfigException) with a one-line reason; nothing is left running
+     */
+    public static Node start(QuarryConfig config, DataSource application) {
+        return start(config, new ApplicationDataSource(application), () -> { });
+    }
+
+    private static Node start(QuarryConfig config, DataSource pool, Runnable closePool) {
+        HandlerRegistry handlers;
+        try {
+            handlers = HandlerRegistry.build(config.handlers().values(), config.schedules().mail(), config.handlerObjects());
+        } catch (RuntimeException e) {
+            closePool.run();
+            throw e;
+        }
+        String schedulerName = config.quartz().getProperty("org.quartz.scheduler.instanceName");
+        if (SchedulerRepository.getInstance().lookup(schedulerName) != null) {
+            closePool.run();
+            throw new QuarryException("a node of cluster '" + schedulerName + "' (org.quartz.scheduler.instanceName) already runs in this"
+                    + " JVM; one JVM holds one node of a cluster");
+        }
+        String provider = SharedPoolProvider.NAME + "-" + PROVIDERS.incrementAndGet();
         Scheduler scheduler = null;
         NodeMetrics metrics = NodeMetrics.NOOP;
         Map<String, QueueRuntime> runtimes = new LinkedHashMap<>();
@@ -96,8 +133,10 @@ public final class Node {
             List<String> problems = SchemaCheck.problems(pool, prefix);
             if (!problems.isEmpty()) throw new QuarryException(problems.get(0));
 
-            DBConnectionManager.getInstance().addConnectionProvider(SharedPoolProvider.NAME, new SharedPoolProvider(pool));
-            scheduler = new StdSchedulerFactory(quartzProperties(config)).getScheduler();
+            DBConnectionManager.getInstance().addConnectionProvider(provider, new SharedPoolProvider(pool));
+            java.util.Properties quartz = quartzProperties(config);
+            quartz.put("org.quartz.jobStore.dataSource", provider);
+            scheduler = new StdSchedulerFactory(quartz).getScheduler();
             String node = scheduler.getSchedulerInstanceId();
             Transactions tx = new Transactions(pool);
             metrics = MetricsWiring.start(config, pool, node, scheduler.getSchedulerName(), prefix); // before any drain can fire
@@ -144,7 +183,7 @@ public final class Node {
             Pruner pruner = new Pruner(jobs, List.copyOf(runtimes.keySet()), config.retention(), config.pruneInterval());
             pruner.start();
             schedules.startPruning();
-            Node n = new Node(config, pool, scheduler, runtimes, threadPool, nodeQueues, pruner, node, schedules);
+            Node n = new Node(config, pool, closePool, scheduler, runtimes, threadPool, nodeQueues, pruner, node, schedules);
             n.metrics = metrics;
             log.info("node {} started: queues {}, scheduler {} (clustered, check-in every {} ms)", node,
                     String.join(", ", runtimes.keySet()), scheduler.getSchedulerName(),
@@ -162,7 +201,7 @@ public final class Node {
             runtimes.values().forEach(rt -> rt.workers().close());
             metrics.close();
             runtimes.values().forEach(rt -> rt.progress().close());
-            pool.close();
+            closePool.run();
             if (e instanceof QuarryException qe) throw qe;
             String cause = dev.quarry.internal.queue.Transactions.rootCause(e);
             java.util.regex.Matcher noSetter = java.util.regex.Pattern.compile("No setter for property '([^']+)'").matcher(cause);
@@ -186,7 +225,7 @@ public final class Node {
      * it tries again. Each retry is one short transaction, so a second is cheap.
      */
     static java.util.Properties quartzProperties(QuarryConfig config) {
-        java.util.Properties p = NodeIdentity.apply(config.quartz(), System.getenv("QUARRY_NODE_NAME"));
+        java.util.Properties p = NodeIdentity.apply(config.quartz(), config.nodeName());
         p.putIfAbsent(DB_FAILURE_RETRY_KEY, Long.toString(DB_FAILURE_RETRY_MILLIS));
         return p;
     }
@@ -280,6 +319,11 @@ public final class Node {
      * the table until a peer's drain rescues them.
      */
     public void stop() {
+        stop(config.shutdownGrace());
+    }
+
+    /** {@link #stop()} with another shutdown grace. */
+    public void stop(Duration grace) {
         synchronized (this) {
             if (stopping) {
                 awaitStopped();
@@ -287,7 +331,7 @@ public final class Node {
             }
             stopping = true;
         }
-        log.info("node {} stopping: no new claims, running jobs get {} s", name, config.shutdownGrace().toSeconds());
+        log.info("node {} stopping: no new claims, running jobs get {} s", name, grace.toSeconds());
         long t0 = System.nanoTime();
         Thread quartz = new Thread(() -> {
             try {
@@ -299,7 +343,7 @@ public final class Node {
         quartz.setDaemon(true);
         quartz.start();
         pruner.stop();
-        Duration wait = config.shutdownGrace().plus(STOP_MARGIN);
+        Duration wait = grace.plus(STOP_MARGIN);
         boolean finished = join(quartz, t0 + wait.toNanos());
         if (finished) {
             forgetCheckIn();
@@ -319,10 +363,10 @@ public final class Node {
         // The last progress reports, before the pool goes (one writer for all queues: the second close is a no-op).
         runtimes.values().forEach(rt -> rt.progress().close());
         if (finished) {
-            pool.close();
+            closePool.run();
         } else {
             // Closing waits for the pool's connection maker, which may be blocked on the same unreachable database.
-            Thread close = new Thread(pool::close, "quarry-pool-close");
+            Thread close = new Thread(closePool, "quarry-pool-close");
             close.setDaemon(true);
             close.start();
             join(close, System.nanoTime() + POOL_CLOSE_WAIT.toNanos());
