@@ -1,11 +1,9 @@
 package dev.quarry.internal.node;
 
-import java.io.PrintWriter;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.SQLFeatureNotSupportedException;
 import javax.sql.DataSource;
 
 /**
@@ -14,16 +12,14 @@ import javax.sql.DataSource;
  * auto-commit off. Each connection gets its isolation and auto-commit back when Quarry closes it,
  * so the application's own pool hands it on as it came, whatever the pool's reset rules.
  */
-final class ApplicationDataSource implements DataSource {
-    private final DataSource app;
-
+final class ApplicationDataSource extends DelegatingDataSource {
     ApplicationDataSource(DataSource app) {
-        this.app = app;
+        super(app);
     }
 
     @Override
     public Connection getConnection() throws SQLException {
-        Connection c = app.getConnection();
+        Connection c = target.getConnection();
         int isolation;
         boolean autoCommit;
         try {
@@ -56,46 +52,5 @@ final class ApplicationDataSource implements DataSource {
                 throw e.getCause();
             }
         });
-    }
-
-    @Override
-    public Connection getConnection(String username, String password) throws SQLException {
-        throw new SQLFeatureNotSupportedException("a node uses the application's data source as it is configured");
-    }
-
-    @Override
-    public PrintWriter getLogWriter() throws SQLException {
-        return app.getLogWriter();
-    }
-
-    @Override
-    public void setLogWriter(PrintWriter out) throws SQLException {
-        app.setLogWriter(out);
-    }
-
-    @Override
-    public void setLoginTimeout(int seconds) throws SQLException {
-        app.setLoginTimeout(seconds);
-    }
-
-    @Override
-    public int getLoginTimeout() throws SQLException {
-        return app.getLoginTimeout();
-    }
-
-    @Override
-    public java.util.logging.Logger getParentLogger() throws SQLFeatureNotSupportedException {
-        return app.getParentLogger();
-    }
-
-    @Override
-    public <T> T unwrap(Class<T> iface) throws SQLException {
-        if (iface.isInstance(this)) return iface.cast(this);
-        return app.unwrap(iface);
-    }
-
-    @Override
-    public boolean isWrapperFor(Class<?> iface) throws SQLException {
-        return iface.isInstance(this) || app.isWrapperFor(iface);
     }
 }

@@ -7,10 +7,8 @@ import com.zaxxer.hikari.pool.HikariPool;
 import com.zaxxer.hikari.util.DriverDataSource;
 import dev.quarry.QuarryException;
 import dev.quarry.internal.config.DatabaseConfig;
-import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.SQLFeatureNotSupportedException;
 import java.time.Duration;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
@@ -122,12 +120,11 @@ final class ConnectionPool {
      * maker waits in this loop instead, and gets its connection within 200 ms of the return. Other
      * failures (a refused password, a missing database) are thrown at once.
      */
-    static final class PatientDataSource implements DataSource {
-        private final DataSource driver;
+    static final class PatientDataSource extends DelegatingDataSource {
         private volatile BooleanSupplier closed;
 
         PatientDataSource(DataSource driver) {
-            this.driver = driver;
+            super(driver);
         }
 
         /** From now on a failed connect is retried, until {@code closed} says the pool is closing. */
@@ -140,7 +137,7 @@ final class ConnectionPool {
             long until = System.nanoTime() + RECONNECT_FOR.toNanos();
             while (true) {
                 try {
-                    return driver.getConnection();
+                    return target.getConnection();
                 } catch (SQLException e) {
                     BooleanSupplier c = closed;
                     if (c == null || !unreachable(e) || c.getAsBoolean() || System.nanoTime() - until > 0) throw e;
@@ -158,47 +155,6 @@ final class ConnectionPool {
         private static boolean unreachable(SQLException e) {
             String state = e.getSQLState();
             return state != null && state.startsWith("08");
-        }
-
-        @Override
-        public Connection getConnection(String username, String password) throws SQLException {
-            throw new SQLFeatureNotSupportedException("the pool's data source carries its own user and password");
-        }
-
-        @Override
-        public PrintWriter getLogWriter() throws SQLException {
-            return driver.getLogWriter();
-        }
-
-        @Override
-        public void setLogWriter(PrintWriter out) throws SQLException {
-            driver.setLogWriter(out);
-        }
-
-        @Override
-        public void setLoginTimeout(int seconds) throws SQLException {
-            driver.setLoginTimeout(seconds);
-        }
-
-        @Override
-        public int getLoginTimeout() throws SQLException {
-            return driver.getLoginTimeout();
-        }
-
-        @Override
-        public java.util.logging.Logger getParentLogger() throws SQLFeatureNotSupportedException {
-            return driver.getParentLogger();
-        }
-
-        @Override
-        public <T> T unwrap(Class<T> iface) throws SQLException {
-            if (iface.isInstance(this)) return iface.cast(this);
-            return driver.unwrap(iface);
-        }
-
-        @Override
-        public boolean isWrapperFor(Class<?> iface) throws SQLException {
-            return iface.isInstance(this) || driver.isWrapperFor(iface);
         }
     }
 }
