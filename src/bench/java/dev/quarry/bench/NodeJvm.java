@@ -20,9 +20,10 @@ import java.util.regex.Pattern;
 
 /**
  * A Quarry node in its own JVM, started the way an operator starts one: {@code dev.quarry.internal.node.Main}
- * on the build's class path (target/classes plus target/classpath.txt), a config folder and the
- * database in the environment, {@code QUARRY_JAVA_OPTS} or {@code -Xmx512m} as {@code bin/start}
- * uses. Its log, and anything it prints, is appended to {@code LOG_DIR/NAME.log}.
+ * on the build's class path (target/classes plus target/classpath.txt, and the benchmark's classes
+ * for its handler), a config folder and the database in the environment, {@code QUARRY_JAVA_OPTS}
+ * or {@code -Xmx512m} as {@code bin/start} uses. Its log, and anything it prints, is appended to
+ * {@code LOG_DIR/NAME.log}.
  *
  * <p>Stopped with SIGTERM ({@link Process#destroy()} on Linux) and killed if it is still there after
  * {@link #STOP_TIMEOUT}. A JVM hook does the same for any node still running when the benchmark
@@ -86,14 +87,27 @@ final class NodeJvm {
         return new NodeJvm(name, p, log, offset, t0);
     }
 
-    /** target/classes and the runtime dependencies Maven lists in target/classpath.txt (bin/bench builds both). */
+    /**
+     * target/classes and the runtime dependencies Maven lists in target/classpath.txt (bin/bench
+     * builds both), then the benchmark's own classes for its {@link SleepHandler}: the way an
+     * operator adds a handler's jar to a node.
+     */
     static String classPath(Path quarryHome) throws IOException {
         Path deps = quarryHome.resolve("target").resolve("classpath.txt");
         if (!Files.isRegularFile(deps)) {
-            throw new IllegalStateException(deps + " is missing: build with 'mvn -DskipTests compile' (bin/bench does)");
+            throw new IllegalStateException(deps + " is missing: build with 'mvn -DskipTests test-compile' (bin/bench does)");
         }
         return quarryHome.resolve("target").resolve("classes") + File.pathSeparator
-                + Files.readString(deps, StandardCharsets.UTF_8).strip();
+                + Files.readString(deps, StandardCharsets.UTF_8).strip() + File.pathSeparator + benchClasses();
+    }
+
+    /** Where this class was loaded from: target/test-classes, under bin/bench as under the tests. */
+    private static String benchClasses() {
+        try {
+            return Path.of(NodeJvm.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException("the benchmark's classes are at no file path: " + e.getMessage(), e);
+        }
     }
 
     String name() {
