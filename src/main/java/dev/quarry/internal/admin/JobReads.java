@@ -23,7 +23,7 @@ public final class JobReads {
     /** Characters of last_error a listing carries. */
     public static final int ERROR_START_CHARS = 200;
 
-    static final String JOB_COLUMNS = "id, queue, type, payload, priority, run_at, max_attempts, unique_key, status, attempts,"
+    private static final String JOB_COLUMNS = "id, queue, type, payload, priority, run_at, max_attempts, unique_key, status, attempts,"
             + " last_error, created_at, started_at, finished_at, claim_token, claimed_by, lease_epoch,"
             + " TIMESTAMPDIFF(MICROSECOND, NOW(6), run_at) DIV 1000, progress, progress_note, result";
     /** One job, every column: a primary-key lookup. */
