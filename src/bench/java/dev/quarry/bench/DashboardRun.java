@@ -2,7 +2,7 @@ package dev.quarry.bench;
 
 import com.zaxxer.hikari.HikariDataSource;
 import dev.quarry.internal.admin.DashboardReads;
-import dev.quarry.internal.admin.QuarryAdmin;
+import dev.quarry.internal.admin.StatusReads;
 import dev.quarry.internal.web.WebServer;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -53,8 +53,7 @@ final class DashboardRun {
                     fillNanos / 1e9);
             List<ResultRow> out = new ArrayList<>();
             try (HikariDataSource ds = fill.pool(db);
-                 WebServer web = WebServer.start(new QuarryAdmin(ds, "quarry", "QRTZ_", WebServer.READ_LIMITS),
-                         new DashboardReads(ds, "quarry", "QRTZ_"), QUEUES, PASSWORD, "127.0.0.1", 0)) {
+                 WebServer web = WebServer.start(ds, "quarry", "QRTZ_", QUEUES, PASSWORD, "127.0.0.1", 0)) {
                 long middle;
                 long deadJob;
                 try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
@@ -78,9 +77,9 @@ final class DashboardRun {
                         "/dead/confirm?action=purge&older=1d", "/dead/confirm?action=purge&queue=default&older=1d", "/schedules");
                 for (String page : pages) out.add(time(http, base, cookie, rows, page));
                 // Where the overview's time goes: its two reads alone, in this process.
-                QuarryAdmin admin = new QuarryAdmin(ds, "quarry", "QRTZ_", WebServer.READ_LIMITS);
+                StatusReads admin = new StatusReads(ds, "quarry", "QRTZ_", WebServer.READ_LIMITS);
                 DashboardReads reads = new DashboardReads(ds, "quarry", "QRTZ_");
-                out.add(timeCall(rows, "QuarryAdmin.status (dashboard limits)", () -> admin.status(QUEUES)));
+                out.add(timeCall(rows, "StatusReads.status (dashboard limits)", () -> admin.status(QUEUES)));
                 out.add(timeCall(rows, "DashboardReads.chart (3 queues)", () -> reads.chart(QUEUES)));
             }
             for (ResultRow r : out) r.put("fill_s", fillNanos / 1e9);

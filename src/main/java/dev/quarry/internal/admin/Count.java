@@ -2,7 +2,7 @@ package dev.quarry.internal.admin;
 
 /**
  * A number of jobs as the operator's reads give it: exact, or a lower bound when counting stopped
- * at {@link QuarryAdmin.ReadLimits#countCap()} rows so that a table holding millions of finished
+ * at {@link ReadLimits#countCap()} rows so that a table holding millions of finished
  * jobs answers as fast as an empty one.
  *
  * @param value  the count, or the cap when {@code capped}

@@ -14,8 +14,8 @@ import java.util.List;
 import javax.sql.DataSource;
 
 /**
- * The dashboard's reads beyond {@link QuarryAdmin}'s: the per-minute chart, the counts a
- * confirmation shows, and Quartz's triggers. Like QuarryAdmin's, each one reads a bounded range of
+ * The dashboard's reads beyond {@link StatusReads}' and {@link JobReads}': the per-minute chart, the counts a
+ * confirmation shows, and Quartz's triggers. Like theirs, each one reads a bounded range of
  * an index, however many rows the table holds.
  */
 public final class DashboardReads {
@@ -46,7 +46,7 @@ public final class DashboardReads {
     private final String quartzTablePrefix;
 
     public DashboardReads(DataSource dataSource, String schedulerName, String quartzTablePrefix) {
-        QuarryAdmin.checkTablePrefix(quartzTablePrefix);
+        StatusReads.checkTablePrefix(quartzTablePrefix);
         this.tx = new Transactions(dataSource);
         this.schedulerName = schedulerName;
         this.quartzTablePrefix = quartzTablePrefix;
@@ -115,7 +115,7 @@ public final class DashboardReads {
             if (queue != null) {
                 queues.add(queue);
             } else {
-                for (String[] qs : QuarryAdmin.queueStates(c)) {
+                for (String[] qs : StatusReads.queueStates(c)) {
                     if (qs[1].equals(JobState.DEAD.sql())) queues.add(qs[0]);
                 }
             }

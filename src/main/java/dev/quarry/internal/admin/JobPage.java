@@ -8,7 +8,7 @@ import java.util.List;
  * @param jobs           at most the limit asked for
  * @param continueBefore when more jobs may follow, the id to pass as {@code before} for the next page; null when the
  *                       listing reached the oldest matching job
- * @param cutOff         true when the search stopped at {@link QuarryAdmin.ReadLimits#scanLimit()} examined jobs
+ * @param cutOff         true when the search stopped at {@link ReadLimits#scanLimit()} examined jobs
  *                       before it filled the page: a filter no index serves (a type, or a queue without a
  *                       status) met too few matches; {@code continueBefore} then says where it stopped
  * @param examined       how many index entries the search read, for the operator and the tests

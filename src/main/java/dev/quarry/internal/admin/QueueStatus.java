@@ -7,7 +7,7 @@ import java.util.Map;
 /**
  * One queue's state, as {@code quarry status} shows it. All ages are by the database's clock.
  * Counts of live states (ready, running) are exact; counts of finished states and of recent
- * throughput stop at {@link QuarryAdmin.ReadLimits#countCap()} and say so ({@link Count#capped()}).
+ * throughput stop at {@link ReadLimits#countCap()} and say so ({@link Count#capped()}).
  *
  * @param configured           whether the reading config's {@code queues} lists it; a queue with rows that
  *                             no config serves never drains

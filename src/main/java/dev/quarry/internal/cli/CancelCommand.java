@@ -17,7 +17,7 @@ final class CancelCommand extends CliCommand {
 
     @Override
     int execute(QuarryCli cli) {
-        Change c = cli.admin().cancel(id);
+        Change c = cli.commands().cancel(id);
         return switch (c.outcome()) {
             case APPLIED -> {
                 out().println("job " + id + " cancelled");

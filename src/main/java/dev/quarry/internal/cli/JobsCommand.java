@@ -47,7 +47,7 @@ final class JobsCommand extends CliCommand {
     int execute(QuarryCli cli) {
         if (limit < 1 || limit > MAX_LIMIT) throw usage("--limit must be between 1 and " + MAX_LIMIT + ", not " + limit);
         if (before != null && before < 1) throw usage("--before must be a job id, not " + before);
-        JobPage page = cli.admin().jobs(queue, status, type, before, limit);
+        JobPage page = cli.jobReads().jobs(queue, status, type, before, limit);
         if (page.jobs().isEmpty()) {
             if (page.cutOff()) {
                 return notFound("no jobs match among the " + String.format(java.util.Locale.ROOT, "%,d", page.examined())

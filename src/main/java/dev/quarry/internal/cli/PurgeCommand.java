@@ -37,7 +37,7 @@ final class PurgeCommand extends CliCommand {
             if (!s.finished()) throw usage("purge deletes finished jobs only (done, dead, cancelled), never " + s.sql() + " ones");
         }
         if (queue != null && !NewJob.isQueueName(queue)) throw usage("'" + queue + "' is not a queue name (letters, digits, _ . -, 1 to 64)");
-        long n = cli.admin().purge(olderThan, which, queue);
+        long n = cli.commands().purge(olderThan, which, queue);
         out().println("deleted " + Formats.count(n, which.stream().map(JobState::sql).collect(Collectors.joining("/")) + " job") + " that finished more than "
                 + Durations.format(olderThan) + " ago" + (queue == null ? "" : " in queue " + queue));
         return QuarryCli.OK;

@@ -5,7 +5,9 @@ import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.pool.HikariPool;
 import dev.quarry.QuarryException;
 import dev.quarry.client.DuplicateJobException;
-import dev.quarry.internal.admin.QuarryAdmin;
+import dev.quarry.internal.admin.AdminCommands;
+import dev.quarry.internal.admin.JobReads;
+import dev.quarry.internal.admin.StatusReads;
 import dev.quarry.client.QuarryClient;
 import dev.quarry.internal.config.ConfigException;
 import dev.quarry.internal.config.ConfigLoader;
@@ -62,7 +64,9 @@ public final class QuarryCli implements Callable<Integer>, AutoCloseable {
     private QuarryConfig config;
     private DataSource dataSource;
     private HikariDataSource ownPool;
-    private QuarryAdmin admin;
+    private AdminCommands commands;
+    private StatusReads statusReads;
+    private JobReads jobReads;
 
     @Spec
     CommandLine.Model.CommandSpec spec;
@@ -136,9 +140,22 @@ public final class QuarryCli implements Callable<Integer>, AutoCloseable {
         return new QuarryClient(dataSource());
     }
 
-    QuarryAdmin admin() {
-        if (admin == null) admin = new QuarryAdmin(dataSource(), schedulerName(), tablePrefix());
-        return admin;
+    /** The operator's state changes: retry, cancel, pause, resume, purge. */
+    AdminCommands commands() {
+        if (commands == null) commands = new AdminCommands(dataSource(), schedulerName(), tablePrefix());
+        return commands;
+    }
+
+    /** The cluster's status, a queue's counts, the schema version. */
+    StatusReads statusReads() {
+        if (statusReads == null) statusReads = new StatusReads(dataSource(), schedulerName(), tablePrefix());
+        return statusReads;
+    }
+
+    /** A job, and pages of jobs. */
+    JobReads jobReads() {
+        if (jobReads == null) jobReads = new JobReads(dataSource());
+        return jobReads;
     }
 
     String schedulerName() {

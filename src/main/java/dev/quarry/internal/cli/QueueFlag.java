@@ -10,7 +10,7 @@ final class QueueFlag {
 
     static int set(CliCommand command, QuarryCli cli, String queue, boolean paused) {
         if (!NewJob.isQueueName(queue)) throw command.usage("'" + queue + "' is not a queue name (letters, digits, _ . -, 1 to 64)");
-        boolean before = cli.admin().setPaused(queue, paused);
+        boolean before = cli.commands().setPaused(queue, paused);
         if (before == paused) {
             command.out().println("queue " + queue + " was already " + (paused ? "paused" : "running"));
         } else if (paused) {

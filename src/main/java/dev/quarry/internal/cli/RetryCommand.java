@@ -2,7 +2,7 @@ package dev.quarry.internal.cli;
 
 import dev.quarry.internal.admin.Change;
 import dev.quarry.client.NewJob;
-import dev.quarry.internal.admin.QuarryAdmin;
+import dev.quarry.internal.admin.AdminCommands;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -33,7 +33,7 @@ final class RetryCommand extends CliCommand {
     }
 
     private int retryOne(QuarryCli cli) {
-        Change c = cli.admin().retry(id);
+        Change c = cli.commands().retry(id);
         return switch (c.outcome()) {
             case APPLIED -> {
                 out().println("job " + id + " is ready again: due now, attempts reset to 0");
@@ -49,7 +49,7 @@ final class RetryCommand extends CliCommand {
     }
 
     private int retryDead(QuarryCli cli) {
-        QuarryAdmin.RetriedDead r = cli.admin().retryDead(queue);
+        AdminCommands.RetriedDead r = cli.commands().retryDead(queue);
         String where = queue == null ? "" : " in queue " + queue;
         String kept = r.keptForUniqueKey() == 0 ? ""
                 : "; kept " + r.keptForUniqueKey() + " dead: their unique key is held by a scheduled, ready or running job";

@@ -49,7 +49,7 @@ final class SchemaCommand extends CliCommand {
                 problems.forEach(out()::println);
                 return QuarryCli.DATABASE;
             }
-            out().println("schema ok (version " + cli.admin().schemaVersion() + ")");
+            out().println("schema ok (version " + cli.statusReads().schemaVersion() + ")");
             return QuarryCli.OK;
         }
     }

@@ -25,7 +25,7 @@ final class ShowCommand extends CliCommand {
 
     @Override
     int execute(QuarryCli cli) {
-        Optional<JobRow> found = cli.admin().job(id);
+        Optional<JobRow> found = cli.jobReads().job(id);
         if (found.isEmpty()) return notFound("no job " + id);
         JobRow j = found.get();
         int defaultMax = cli.config().maxAttempts();

@@ -35,7 +35,7 @@ final class StatusCommand extends CliCommand {
     @Override
     int execute(QuarryCli cli) {
         List<String> configured = cli.config().queues().stream().map(QueueConfig::name).toList();
-        ClusterStatus status = cli.admin().status(configured);
+        ClusterStatus status = cli.statusReads().status(configured);
         // Schedules (dev.quarry.internal.schedule): nodes whose schedule configs disagree.
         List<dev.quarry.internal.schedule.ScheduleAdmin.NodeConfig> scheduleConfigs = SchedulesCommand.admin(cli).nodeConfigs();
         java.util.Optional<String> disagreement = dev.quarry.internal.schedule.ScheduleAdmin.disagreement(scheduleConfigs);

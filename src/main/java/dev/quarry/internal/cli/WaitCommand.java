@@ -50,7 +50,7 @@ final class WaitCommand extends CliCommand {
         long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
         String lastProgress = null;
         while (true) {
-            Optional<JobRow> found = cli.admin().job(id);
+            Optional<JobRow> found = cli.jobReads().job(id);
             if (found.isEmpty()) {
                 err().println("quarry: no job " + id + (lastProgress == null ? "" : " any more (pruned or deleted while waiting)"));
                 return NO_SUCH_JOB;

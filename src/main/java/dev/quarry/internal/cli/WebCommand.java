@@ -1,6 +1,5 @@
 package dev.quarry.internal.cli;
 
-import dev.quarry.internal.admin.DashboardReads;
 import dev.quarry.internal.config.ConfigException;
 import dev.quarry.internal.config.QueueConfig;
 import dev.quarry.internal.web.WebServer;
@@ -33,9 +32,8 @@ final class WebCommand extends CliCommand {
     int execute(QuarryCli cli) throws IOException, InterruptedException {
         if (port < 0 || port > 65535) throw usage("--port must be between 0 and 65535, not " + port);
         String password = password(cli);
-        var admin = new dev.quarry.internal.admin.QuarryAdmin(cli.dataSource(), cli.schedulerName(), cli.tablePrefix(), WebServer.READ_LIMITS);
-        admin.schemaVersion(); // fail now, with the CLI's message, if the database is unreachable or has no schema
-        WebServer server = WebServer.start(admin, new DashboardReads(cli.dataSource(), cli.schedulerName(), cli.tablePrefix()),
+        cli.statusReads().schemaVersion(); // fail now, with the CLI's message, if the database is unreachable or has no schema
+        WebServer server = WebServer.start(cli.dataSource(), cli.schedulerName(), cli.tablePrefix(),
                 cli.config().queues().stream().map(QueueConfig::name).toList(), password, bind, port);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

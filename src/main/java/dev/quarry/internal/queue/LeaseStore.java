@@ -25,6 +25,19 @@ public final class LeaseStore {
      */
     public static final long QUARTZ_CHECKIN_GRACE_MILLIS = 7_500;
 
+    /** Drain 1's row, the queue's: created first by whoever needs a row of the queue, a drain's take or a pause. */
+    static final String CREATE_FIRST_SQL = "INSERT IGNORE INTO quarry_leases (queue, drain) VALUES (?, 1)";
+    /**
+     * Locks drain 1's row and reads the queue's pause flag: the one lock a pause and the creation of
+     * a later drain's row both take first, so neither misses the other.
+     */
+    static final String LOCK_FIRST_SQL = "SELECT paused FROM quarry_leases WHERE queue = ? AND drain = 1 FOR UPDATE";
+    /** Every drain's row of the queue at once, under drain 1's lock. */
+    static final String SET_PAUSED_SQL = "UPDATE quarry_leases SET paused = ? WHERE queue = ?";
+    /** The queue's live holder that sorts first: one primary-key range (queue, drain) of the lease table. */
+    static final String FIRST_LIVE_HOLDER_SQL = "SELECT MIN(holder) FROM quarry_leases WHERE queue = ? AND holder IS NOT NULL"
+            + " AND expires_at > NOW(6)";
+
     private final Transactions tx;
     private final String schedulerName;
     private final String quartzTablePrefix;
@@ -86,23 +99,31 @@ public final class LeaseStore {
      * paused too.
      */
     private static void create(Connection c, String queue, int drain) throws SQLException {
-        try (PreparedStatement ins = c.prepareStatement("INSERT IGNORE INTO quarry_leases (queue, drain) VALUES (?, 1)")) {
-            ins.setString(1, queue);
-            ins.executeUpdate();
-        }
+        createFirst(c, queue);
         if (drain == 1) return;
-        boolean paused;
-        try (PreparedStatement sel = c.prepareStatement("SELECT paused FROM quarry_leases WHERE queue = ? AND drain = 1 FOR UPDATE")) {
-            sel.setString(1, queue);
-            try (ResultSet rs = sel.executeQuery()) {
-                paused = rs.next() && rs.getBoolean(1);
-            }
-        }
+        boolean paused = lockFirst(c, queue);
         try (PreparedStatement ins = c.prepareStatement("INSERT IGNORE INTO quarry_leases (queue, drain, paused) VALUES (?, ?, ?)")) {
             ins.setString(1, queue);
             ins.setInt(2, drain);
             ins.setBoolean(3, paused);
             ins.executeUpdate();
+        }
+    }
+
+    private static void createFirst(Connection c, String queue) throws SQLException {
+        try (PreparedStatement ins = c.prepareStatement(CREATE_FIRST_SQL)) {
+            ins.setString(1, queue);
+            ins.executeUpdate();
+        }
+    }
+
+    /** Locks drain 1's row; returns the queue's pause flag (false when the row is missing). */
+    private static boolean lockFirst(Connection c, String queue) throws SQLException {
+        try (PreparedStatement sel = c.prepareStatement(LOCK_FIRST_SQL)) {
+            sel.setString(1, queue);
+            try (ResultSet rs = sel.executeQuery()) {
+                return rs.next() && rs.getBoolean(1);
+            }
         }
     }
 
@@ -208,6 +229,44 @@ public final class LeaseStore {
                 sel.setInt(2, drain);
                 try (ResultSet rs = sel.executeQuery()) {
                     return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+                }
+            }
+        });
+    }
+
+    /**
+     * Pauses or resumes a queue (an operator's command): a paused queue's drains claim nothing
+     * (running jobs finish). Works for a queue that never ran: drain 1's row is created. Drain 1's
+     * row is the queue's: it is locked first, then every drain's row is written, and a drain's row
+     * created later copies its flag under the same lock ({@link #create}), so no drain of a paused
+     * queue claims.
+     *
+     * @return whether the queue was paused before
+     */
+    public boolean setPaused(String queue, boolean paused) {
+        return tx.inTransaction((paused ? "pause" : "resume") + " queue " + queue, c -> {
+            createFirst(c, queue);
+            boolean before = lockFirst(c, queue);
+            try (PreparedStatement upd = c.prepareStatement(SET_PAUSED_SQL)) {
+                upd.setBoolean(1, paused);
+                upd.setString(2, queue);
+                upd.executeUpdate();
+            }
+            return before;
+        });
+    }
+
+    /**
+     * The live holder of the queue's lease that sorts first by name (of several, when the queue
+     * has several drains), or empty when no drain holds it. The node it names reports the queue's
+     * gauges, so a cluster reports each queue once.
+     */
+    public Optional<String> firstLiveHolder(String queue) {
+        return tx.autoCommit("read the lease holders of queue " + queue, c -> {
+            try (PreparedStatement sel = c.prepareStatement(FIRST_LIVE_HOLDER_SQL)) {
+                sel.setString(1, queue);
+                try (ResultSet rs = sel.executeQuery()) {
+                    return rs.next() ? Optional.ofNullable(rs.getString(1)) : Optional.<String>empty();
                 }
             }
         });

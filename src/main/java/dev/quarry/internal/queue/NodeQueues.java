@@ -6,7 +6,9 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * All SQL on {@code quarry_node_queues}: which queues each node serves, and with how many drains. Quartz fires a queue's
+ * All SQL on {@code quarry_node_queues}: which queues each node serves, and with how many drains;
+ * and the one statement Quarry writes to Quartz's {@code SCHEDULER_STATE}, a stopping node's
+ * removal of its own check-in row ({@link #forgetCheckIn}), the other half of leaving the cluster. Quartz fires a queue's
  * drain on whichever node acquires its trigger, and nodes may list different {@code queues} (a
  * video queue only on the hosts with the encoder, a rolling change of the config), so a node must
  * be able to tell whether a live peer serves a queue it does not, and the balancer must hand a
@@ -15,6 +17,12 @@ import java.util.Map;
  * nothing meanwhile, since liveness comes from Quartz's check-ins.
  */
 public final class NodeQueues {
+    /**
+     * A node's own check-in row, by scheduler name and instance; formatted with Quartz's table prefix.
+     * Only the node itself deletes it, once Quartz has shut down and checks in no more.
+     */
+    static final String FORGET_CHECK_IN_SQL = "DELETE FROM %sSCHEDULER_STATE WHERE SCHED_NAME = ? AND INSTANCE_NAME = ?";
+
     private final Transactions tx;
     private final String schedulerName;
     private final String quartzTablePrefix;
@@ -52,6 +60,21 @@ public final class NodeQueues {
         tx.autoCommit("forget the queues of node " + node, c -> {
             try (PreparedStatement del = c.prepareStatement("DELETE FROM quarry_node_queues WHERE node = ?")) {
                 del.setString(1, node);
+                return del.executeUpdate();
+            }
+        });
+    }
+
+    /**
+     * Removes {@code node}'s Quartz check-in row. Quartz leaves a stopped node's row behind until a
+     * peer's failover check removes it; a node that stopped cleanly removes its own, so the
+     * cluster's status lists only live nodes. Call only after this node's scheduler has shut down.
+     */
+    public void forgetCheckIn(String node) {
+        tx.autoCommit("remove the check-in row of node " + node, c -> {
+            try (PreparedStatement del = c.prepareStatement(String.format(FORGET_CHECK_IN_SQL, quartzTablePrefix))) {
+                del.setString(1, schedulerName);
+                del.setString(2, node);
                 return del.executeUpdate();
             }
         });

@@ -145,8 +145,12 @@ public final class SchemaCheck {
         }
     }
 
-    private static int version(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT COALESCE(MAX(version), 0) FROM quarry_schema_version");
+    /** The highest version an upgrade script recorded; 0 for an empty table (a script stopped before its last line). */
+    static final String VERSION_SQL = "SELECT COALESCE(MAX(version), 0) FROM quarry_schema_version";
+
+    /** The Quarry schema version the database holds (0 when none is recorded). */
+    public static int version(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(VERSION_SQL);
              ResultSet rs = ps.executeQuery()) {
             rs.next();
             return rs.getInt(1);

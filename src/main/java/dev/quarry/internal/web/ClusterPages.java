@@ -1,11 +1,13 @@
 package dev.quarry.internal.web;
 
+import dev.quarry.internal.admin.AdminCommands;
 import dev.quarry.internal.admin.ClusterStatus;
 import dev.quarry.internal.admin.DashboardReads;
 import dev.quarry.internal.admin.JobPage;
+import dev.quarry.internal.admin.JobReads;
 import dev.quarry.internal.admin.NodeStatus;
-import dev.quarry.internal.admin.QuarryAdmin;
 import dev.quarry.internal.admin.QueueStatus;
+import dev.quarry.internal.admin.StatusReads;
 import dev.quarry.internal.queue.JobState;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -19,12 +21,16 @@ final class ClusterPages {
     static final int REFRESH_SECONDS = 5;
     static final int RECENT_JOBS = 20;
 
-    private final QuarryAdmin admin;
+    private final StatusReads status;
+    private final JobReads jobs;
+    private final AdminCommands commands;
     private final DashboardReads reads;
     private final List<String> configured;
 
-    ClusterPages(QuarryAdmin admin, DashboardReads reads, List<String> configured) {
-        this.admin = admin;
+    ClusterPages(StatusReads status, JobReads jobs, AdminCommands commands, DashboardReads reads, List<String> configured) {
+        this.status = status;
+        this.jobs = jobs;
+        this.commands = commands;
         this.reads = reads;
         this.configured = List.copyOf(configured);
     }
@@ -43,7 +49,7 @@ final class ClusterPages {
             case "/queue/pause", "/queue/resume" -> {
                 String q = required(r, "queue");
                 boolean pause = path.endsWith("pause");
-                boolean before = admin.setPaused(q, pause);
+                boolean before = commands.setPaused(q, pause);
                 yield Optional.of(Layout.message(200, pause ? "Paused" : "Resumed", r, "queue " + q + (pause
                         ? (before ? " was paused already" : " is paused: its drains claim nothing until it is resumed")
                         : (before ? " is resumed" : " was not paused"))));
@@ -53,7 +59,7 @@ final class ClusterPages {
     }
 
     private Response overview(Request r) {
-        ClusterStatus s = admin.status(configured);
+        ClusterStatus s = status.status(configured);
         Page p = new Page();
         p.el("p", "database time " + Page.time(s.databaseTime()) + ", scheduler " + s.scheduler(), "class", "meta");
         p.el("h2", "Queues");
@@ -119,7 +125,7 @@ final class ClusterPages {
 
     private Response queue(Request r) {
         String name = required(r, "name");
-        ClusterStatus s = admin.status(configured);
+        ClusterStatus s = status.status(configured);
         QueueStatus q = s.queues().stream().filter(x -> x.name().equals(name)).findFirst().orElse(null);
         Page p = new Page();
         if (q == null) {
@@ -139,7 +145,7 @@ final class ClusterPages {
         p.el("h2", "Throughput");
         SvgChart.draw(p, reads.chart(List.of(name)));
         p.el("h2", "Recent jobs");
-        JobPage recent = admin.jobs(name, null, null, null, RECENT_JOBS);
+        JobPage recent = jobs.jobs(name, null, null, null, RECENT_JOBS);
         JobPages.jobTable(p, recent.jobs());
         p.raw("<p>").link(Page.url("/jobs", "queue", name), "all jobs of " + name).raw("</p>");
         return Layout.page(200, "Queue " + name, r, p, REFRESH_SECONDS);

@@ -1,12 +1,13 @@
 package dev.quarry.internal.web;
 
+import dev.quarry.internal.admin.AdminCommands;
 import dev.quarry.internal.admin.Change;
 import dev.quarry.internal.admin.Count;
 import dev.quarry.internal.admin.DashboardReads;
 import dev.quarry.internal.admin.JobPage;
+import dev.quarry.internal.admin.JobReads;
 import dev.quarry.internal.admin.JobRow;
 import dev.quarry.internal.admin.JobSummary;
-import dev.quarry.internal.admin.QuarryAdmin;
 import dev.quarry.internal.config.Durations;
 import dev.quarry.internal.queue.JobState;
 import java.time.Duration;
@@ -19,11 +20,13 @@ import java.util.Optional;
 final class JobPages {
     static final int PAGE_SIZE = 50;
 
-    private final QuarryAdmin admin;
+    private final JobReads jobs;
+    private final AdminCommands commands;
     private final DashboardReads reads;
 
-    JobPages(QuarryAdmin admin, DashboardReads reads) {
-        this.admin = admin;
+    JobPages(JobReads jobs, AdminCommands commands, DashboardReads reads) {
+        this.jobs = jobs;
+        this.commands = commands;
         this.reads = reads;
     }
 
@@ -39,18 +42,18 @@ final class JobPages {
 
     Optional<Response> act(String path, Request r) {
         return switch (path) {
-            case "/job/retry", "/dead/retry-one" -> Optional.of(change(r, "Retry", admin.retry(id(r))));
-            case "/job/cancel" -> Optional.of(change(r, "Cancel", admin.cancel(id(r))));
+            case "/job/retry", "/dead/retry-one" -> Optional.of(change(r, "Retry", commands.retry(id(r))));
+            case "/job/cancel" -> Optional.of(change(r, "Cancel", commands.cancel(id(r))));
             case "/dead/retry-all" -> {
                 String queue = r.param("queue");
-                QuarryAdmin.RetriedDead d = admin.retryDead(queue);
+                AdminCommands.RetriedDead d = commands.retryDead(queue);
                 yield Optional.of(Layout.message(200, "Retried", r, "sent " + d.retried() + " dead jobs" + of(queue) + " back to ready"
                         + (d.keptForUniqueKey() > 0 ? "; " + d.keptForUniqueKey() + " stay dead: another active job holds their unique key" : "")));
             }
             case "/dead/purge" -> {
                 String queue = r.param("queue");
                 Duration older = olderThan(r);
-                long n = admin.purge(older, EnumSet.of(JobState.DEAD), queue);
+                long n = commands.purge(older, EnumSet.of(JobState.DEAD), queue);
                 yield Optional.of(Layout.message(200, "Purged", r, "deleted " + n + " dead jobs" + of(queue) + " finished more than "
                         + Durations.format(older) + " ago"));
             }
@@ -81,7 +84,7 @@ final class JobPages {
         String type = r.param("type");
         JobState status = status(r.param("status"));
         Long before = r.number("before");
-        JobPage page = admin.jobs(queue, status, type, before, PAGE_SIZE);
+        JobPage page = jobs.jobs(queue, status, type, before, PAGE_SIZE);
         Page p = new Page();
         p.raw("<form method=\"get\" action=\"/jobs\" class=\"filters\">");
         p.raw("<label>queue ").open("input", "name", "queue", "value", queue, "size", "12").raw("</label> ");
@@ -125,7 +128,7 @@ final class JobPages {
 
     private Response job(Request r) {
         long id = id(r);
-        Optional<JobRow> found = admin.job(id);
+        Optional<JobRow> found = jobs.job(id);
         if (found.isEmpty()) return Layout.message(404, "Job " + id, r, "there is no job " + id + " (pruned or purged since?)");
         JobRow j = found.get();
         Page p = new Page();
@@ -177,7 +180,7 @@ final class JobPages {
     private Response dead(Request r) {
         String queue = r.param("queue");
         Long before = r.number("before");
-        JobPage page = admin.jobs(queue, JobState.DEAD, null, before, PAGE_SIZE);
+        JobPage page = jobs.jobs(queue, JobState.DEAD, null, before, PAGE_SIZE);
         Page p = new Page();
         p.raw("<form method=\"get\" action=\"/dead\" class=\"filters\">");
         p.raw("<label>queue ").open("input", "name", "queue", "value", queue, "size", "12").raw("</label> ");
@@ -225,7 +228,7 @@ final class JobPages {
         switch (action) {
             case "retry-one" -> {
                 long id = id(r);
-                Optional<JobRow> j = admin.job(id);
+                Optional<JobRow> j = jobs.job(id);
                 if (j.isEmpty()) return Layout.message(404, "Retry", r, "there is no job " + id);
                 if (j.get().status() != JobState.DEAD) return Layout.message(409, "Retry", r, "job " + id + " is " + j.get().status().sql() + ", not dead");
                 p.el("p", "Retry 1 dead job: job " + id + " (" + j.get().type() + ", queue " + j.get().queue()

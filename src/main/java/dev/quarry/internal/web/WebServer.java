@@ -4,7 +4,10 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.quarry.QuarryException;
 import dev.quarry.internal.admin.DashboardReads;
-import dev.quarry.internal.admin.QuarryAdmin;
+import dev.quarry.internal.admin.AdminCommands;
+import dev.quarry.internal.admin.JobReads;
+import dev.quarry.internal.admin.ReadLimits;
+import dev.quarry.internal.admin.StatusReads;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -15,6 +18,7 @@ import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,7 +39,7 @@ public final class WebServer implements AutoCloseable {
      * every few seconds counts finished jobs up to 10,000 per queue and status (shown as 10,000+),
      * and a filter no index serves examines up to 20,000 jobs per page.
      */
-    public static final QuarryAdmin.ReadLimits READ_LIMITS = new QuarryAdmin.ReadLimits(10_000, 20_000);
+    public static final ReadLimits READ_LIMITS = new ReadLimits(10_000, 20_000);
     private static final Map<String, String> STATIC = Map.of("/static/dashboard.js", "text/javascript; charset=utf-8",
             "/static/dashboard.css", "text/css; charset=utf-8");
 
@@ -57,12 +61,21 @@ public final class WebServer implements AutoCloseable {
     }
 
     /**
-     * @param configuredQueues the config's queues, listed first on the overview
-     * @param password         null or empty: read-only
-     * @param port             0: any free port ({@link #port()} tells which)
+     * Serves the dashboard over {@code dataSource}: its reads bounded by {@link #READ_LIMITS}, its
+     * actions those of {@code bin/quarry}.
+     *
+     * @param schedulerName     Quartz's SCHED_NAME
+     * @param quartzTablePrefix Quartz's table prefix
+     * @param configuredQueues  the config's queues, listed first on the overview
+     * @param password          null or empty: read-only
+     * @param port              0: any free port ({@link #port()} tells which)
      */
-    public static WebServer start(QuarryAdmin admin, DashboardReads reads, List<String> configuredQueues, String password, String bind,
-                                  int port) throws IOException {
+    public static WebServer start(DataSource dataSource, String schedulerName, String quartzTablePrefix, List<String> configuredQueues,
+                                  String password, String bind, int port) throws IOException {
+        StatusReads status = new StatusReads(dataSource, schedulerName, quartzTablePrefix, READ_LIMITS);
+        JobReads jobs = new JobReads(dataSource, READ_LIMITS);
+        AdminCommands commands = new AdminCommands(dataSource, schedulerName, quartzTablePrefix);
+        DashboardReads reads = new DashboardReads(dataSource, schedulerName, quartzTablePrefix);
         HttpServer http = HttpServer.create(new InetSocketAddress(bind, port), 50);
         AtomicInteger n = new AtomicInteger();
         ExecutorService executor = Executors.newFixedThreadPool(THREADS, r -> {
@@ -71,8 +84,8 @@ public final class WebServer implements AutoCloseable {
             return t;
         });
         http.setExecutor(executor);
-        WebServer w = new WebServer(http, executor, new Sessions(password), new ClusterPages(admin, reads, configuredQueues),
-                new JobPages(admin, reads), http.getAddress().getAddress().isLoopbackAddress());
+        WebServer w = new WebServer(http, executor, new Sessions(password), new ClusterPages(status, jobs, commands, reads, configuredQueues),
+                new JobPages(jobs, commands, reads), http.getAddress().getAddress().isLoopbackAddress());
         http.createContext("/", w::handle);
         http.start();
         return w;

@@ -32,7 +32,8 @@ class AdminReadsBoundTest {
     private static TestDatabase db;
     /** One connection, so the admin's statements and the counters share one server session. */
     private static HikariDataSource session;
-    private static QuarryAdmin admin;
+    private static StatusReads status;
+    private static JobReads jobs;
     private static long overhead;
 
     @BeforeAll
@@ -55,7 +56,9 @@ class AdminReadsBoundTest {
         hc.setMaximumPoolSize(1);
         hc.setPoolName("admin-reads-session");
         session = new HikariDataSource(hc);
-        admin = new QuarryAdmin(session, "quarry", "QRTZ_", new QuarryAdmin.ReadLimits(CAP, SCAN));
+        ReadLimits limits = new ReadLimits(CAP, SCAN);
+        status = new StatusReads(session, "quarry", "QRTZ_", limits);
+        jobs = new JobReads(session, limits);
         overhead = rowsRead(() -> null).rows;
     }
 
@@ -67,7 +70,7 @@ class AdminReadsBoundTest {
 
     @Test
     void status_counts_live_jobs_exactly_and_caps_finished_ones_reading_a_few_thousand_of_83000_rows() {
-        Measured<ClusterStatus> m = rowsRead(() -> admin.status(List.of("default")));
+        Measured<ClusterStatus> m = rowsRead(() -> status.status(List.of("default")));
         QueueStatus def = m.result.queues().get(0);
         assertThat(def.counts().get(JobState.READY)).isEqualTo(Count.exact(30));
         assertThat(def.counts().get(JobState.RUNNING)).isEqualTo(Count.exact(1));
@@ -85,7 +88,7 @@ class AdminReadsBoundTest {
 
     @Test
     void a_rare_type_without_a_status_reads_no_more_than_the_scan_limit_and_says_where_it_stopped() {
-        Measured<JobPage> m = rowsRead(() -> admin.jobs(null, null, "nonexistent", null, 50));
+        Measured<JobPage> m = rowsRead(() -> jobs.jobs(null, null, "nonexistent", null, 50));
         assertThat(m.result.jobs()).isEmpty();
         assertThat(m.result.cutOff()).isTrue();
         assertThat(m.result.continueBefore()).isNotNull();
@@ -94,7 +97,7 @@ class AdminReadsBoundTest {
 
     @Test
     void a_rare_type_with_a_status_reads_its_index_range_no_further_than_the_scan_limit() {
-        Measured<JobPage> m = rowsRead(() -> admin.jobs("default", JobState.DONE, "nonexistent", null, 50));
+        Measured<JobPage> m = rowsRead(() -> jobs.jobs("default", JobState.DONE, "nonexistent", null, 50));
         assertThat(m.result.jobs()).isEmpty();
         assertThat(m.result.cutOff()).isTrue();
         // the index entries, then a primary-key lookup for each
@@ -103,12 +106,12 @@ class AdminReadsBoundTest {
 
     @Test
     void a_queue_and_status_page_reads_about_as_many_entries_as_it_lists() {
-        Measured<JobPage> m = rowsRead(() -> admin.jobs("mail", JobState.DONE, null, null, 50));
+        Measured<JobPage> m = rowsRead(() -> jobs.jobs("mail", JobState.DONE, null, null, 50));
         assertThat(m.result.jobs()).hasSize(50);
         assertThat(m.result.jobs()).extracting(JobSummary::queue).containsOnly("mail");
         assertThat(m.result.jobs()).extracting(JobSummary::id).isSortedAccordingTo((a, b) -> Long.compare(b, a));
         assertThat(m.rows).as("rows read").isLessThan(200);
-        Measured<JobPage> all = rowsRead(() -> admin.jobs(null, JobState.DONE, null, null, 50));
+        Measured<JobPage> all = rowsRead(() -> jobs.jobs(null, JobState.DONE, null, null, 50));
         assertThat(all.result.jobs()).hasSize(50);
         assertThat(all.rows).as("rows read for every queue's done jobs").isLessThan(400);
     }
@@ -124,9 +127,9 @@ class AdminReadsBoundTest {
 
     @Test
     void live_jobs_of_a_status_are_listed_by_id_newest_first() {
-        JobPage page = admin.jobs("default", JobState.READY, null, null, 10);
+        JobPage page = jobs.jobs("default", JobState.READY, null, null, 10);
         assertThat(page.jobs()).hasSize(10).extracting(JobSummary::id).isSortedAccordingTo((a, b) -> Long.compare(b, a));
-        JobPage next = admin.jobs("default", JobState.READY, null, page.continueBefore(), 100);
+        JobPage next = jobs.jobs("default", JobState.READY, null, page.continueBefore(), 100);
         assertThat(next.jobs()).hasSize(20).allMatch(j -> j.id() < page.jobs().get(9).id());
         assertThat(next.continueBefore()).isNull();
     }
@@ -135,7 +138,7 @@ class AdminReadsBoundTest {
         List<Long> seen = new ArrayList<>();
         Long before = null;
         for (int pages = 0; pages < 500; pages++) {
-            JobPage p = admin.jobs(null, status, "rare", before, 400);
+            JobPage p = jobs.jobs(null, status, "rare", before, 400);
             p.jobs().forEach(j -> seen.add(j.id()));
             if (p.continueBefore() == null) return seen;
             before = p.continueBefore();

@@ -240,7 +240,7 @@ class DrainOutcomesTest {
         drain.start();
         Poll.until(Duration.ofSeconds(10), "the first job running", () -> "running".equals(db.status(id)));
         assertThat(db.status(waiting)).as("a drain claims only for free workers").isEqualTo("ready");
-        dev.quarry.internal.admin.QuarryAdmin admin = new dev.quarry.internal.admin.QuarryAdmin(db.dataSource(), "quarry", "QRTZ_");
+        dev.quarry.internal.admin.AdminCommands admin = new dev.quarry.internal.admin.AdminCommands(db.dataSource(), "quarry", "QRTZ_");
         long t0 = System.nanoTime();
         assertThat(admin.cancel(id).outcome()).isEqualTo(dev.quarry.internal.admin.Change.Outcome.STOP_REQUESTED);
         assertThat(admin.cancel(waiting).outcome()).isEqualTo(dev.quarry.internal.admin.Change.Outcome.APPLIED);

@@ -56,6 +56,40 @@ class LeaseAndFencingTest {
     }
 
     @Test
+    void the_first_live_holder_of_a_queue_is_the_lowest_name_among_its_unexpired_leases() {
+        assertThat(leases.firstLiveHolder("default")).isEmpty();
+        assertThat(leases.tryAcquire("default", 2, "node-b", LEASE).acquired()).isTrue();
+        assertThat(leases.firstLiveHolder("default")).contains("node-b");
+        assertThat(leases.tryAcquire("default", 1, "node-a", LEASE).acquired()).isTrue();
+        assertThat(leases.firstLiveHolder("default")).contains("node-a");
+        db.exec("UPDATE quarry_leases SET expires_at = NOW(6) - INTERVAL 1 SECOND WHERE holder = 'node-a'");
+        assertThat(leases.firstLiveHolder("default")).as("an expired lease holds nothing").contains("node-b");
+        assertThat(leases.firstLiveHolder("other")).isEmpty();
+    }
+
+    @Test
+    void a_pause_reaches_every_drain_of_the_queue_and_the_drains_created_after_it() {
+        assertThat(leases.tryAcquire("default", 1, "node-a", LEASE).acquired()).isTrue();
+        assertThat(leases.setPaused("default", true)).as("paused before").isFalse();
+        assertThat(leases.setPaused("default", true)).as("paused before").isTrue();
+        assertThat(leases.tryAcquire("default", 2, "node-b", LEASE).acquired()).isTrue();
+        assertThat(db.count("SELECT COUNT(*) FROM quarry_leases WHERE queue = 'default' AND paused = 1")).isEqualTo(2);
+        assertThat(leases.setPaused("default", false)).isTrue();
+        assertThat(db.count("SELECT COUNT(*) FROM quarry_leases WHERE paused = 1")).isZero();
+        assertThat(leases.setPaused("never-ran", true)).as("a queue with no lease row yet").isFalse();
+        assertThat(db.count("SELECT COUNT(*) FROM quarry_leases WHERE queue = 'never-ran' AND drain = 1 AND paused = 1")).isEqualTo(1);
+    }
+
+    @Test
+    void a_stopping_node_removes_its_own_check_in_row_only() {
+        NodeQueues nodes = new NodeQueues(new Transactions(db.dataSource()), "quarry", "QRTZ_");
+        db.exec("INSERT INTO QRTZ_SCHEDULER_STATE (SCHED_NAME, INSTANCE_NAME, LAST_CHECKIN_TIME, CHECKIN_INTERVAL) VALUES ('other', 'node-a', 0, 7500)");
+        nodes.forgetCheckIn("node-a");
+        assertThat(db.query("SELECT SCHED_NAME, INSTANCE_NAME FROM QRTZ_SCHEDULER_STATE ORDER BY SCHED_NAME, INSTANCE_NAME"))
+                .extracting(r -> r.get("SCHED_NAME") + "/" + r.get("INSTANCE_NAME")).containsExactly("other/node-a", "quarry/node-b");
+    }
+
+    @Test
     void even_the_same_node_cannot_take_a_live_lease_twice() {
         assertThat(leases.tryAcquire("default", 1, "node-a", LEASE).acquired()).isTrue();
         assertThat(leases.tryAcquire("default", 1, "node-a", LEASE).acquired()).isFalse();

@@ -2,8 +2,6 @@ package dev.quarry.internal.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.quarry.internal.admin.DashboardReads;
-import dev.quarry.internal.admin.QuarryAdmin;
 import dev.quarry.testing.NodeProcess;
 import dev.quarry.testing.Poll;
 import dev.quarry.testing.TestConfig;
@@ -77,10 +75,8 @@ class WebDashboardTest {
         Poll.until(Duration.ofSeconds(60), "the node to finish the six jobs",
                 () -> db.count("SELECT COUNT(*) FROM quarry_jobs WHERE status IN ('done', 'dead')") == 6, () -> db.statusCounts().toString());
 
-        QuarryAdmin admin = new QuarryAdmin(db.dataSource(), "quarry", "QRTZ_", WebServer.READ_LIMITS);
-        DashboardReads reads = new DashboardReads(db.dataSource(), "quarry", "QRTZ_");
-        web = WebServer.start(admin, reads, List.of("default"), PASSWORD, "127.0.0.1", 0);
-        readOnlyWeb = WebServer.start(admin, reads, List.of("default"), null, "127.0.0.1", 0);
+        web = WebServer.start(db.dataSource(), "quarry", "QRTZ_", List.of("default"), PASSWORD, "127.0.0.1", 0);
+        readOnlyWeb = WebServer.start(db.dataSource(), "quarry", "QRTZ_", List.of("default"), null, "127.0.0.1", 0);
 
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM.toFile());
