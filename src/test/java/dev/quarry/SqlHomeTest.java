@@ -122,6 +122,15 @@ class SqlHomeTest {
     }
 
     @Test
+    void jobs_are_inserted_by_the_producers_statement_only() {
+        List<String> inserts = new ArrayList<>();
+        sources().forEach((file, literals) -> literals.stream().filter(l -> l.matches("(?s).*\\bINTO " + JOBS + "\\b.*"))
+                .forEach(l -> inserts.add(file + ": " + l)));
+        // QuarryClient's, for producers, bin/quarry enqueue, and each fire of a schedule or watch (FireEnqueuer, in its own transaction).
+        assertThat(inserts).hasSize(1).allMatch(i -> i.startsWith("dev/quarry/client/QuarryClient.java: "));
+    }
+
+    @Test
     void the_scanner_finds_statements_and_skips_comments() {
         String source = "class X {\n  // \"SELECT 1 FROM quarry_fires\"\n  /** \"DELETE FROM quarry_jobs\" */\n"
                 + "  static final String A_SQL = \"UPDATE \\\"x\\\" quarry_leases SET\" + '\"' + \"SELECT 1 FROM %sSCHEDULER_STATE\";\n}\n";

@@ -78,6 +78,14 @@ public final class Transactions {
                     continue;
                 }
                 throw new QuarryException(what + " failed: " + describe(e), e);
+            } catch (QuarryException e) {
+                // A statement of the work that reported its failure itself (QuarryClient on the caller's connection).
+                if (e.getCause() instanceof SQLException s && retryable(s) && attempt < MAX_TRIES) {
+                    noteRetry(what, s);
+                    pause(attempt);
+                    continue;
+                }
+                throw e;
             }
         }
     }

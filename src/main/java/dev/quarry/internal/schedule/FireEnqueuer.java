@@ -1,5 +1,7 @@
 package dev.quarry.internal.schedule;
 
+import dev.quarry.client.NewJob;
+import dev.quarry.client.QuarryClient;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.quarry.internal.queue.Transactions;
@@ -10,9 +12,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.sql.Timestamp;
-import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -36,9 +36,11 @@ public final class FireEnqueuer {
     private static final int KEY_MAX = 255;
 
     private final Transactions tx;
+    private final QuarryClient client;
 
     public FireEnqueuer(Transactions tx) {
         this.tx = tx;
+        this.client = new QuarryClient(tx.dataSource());
     }
 
     /**
@@ -129,7 +131,7 @@ public final class FireEnqueuer {
         return render(d.payload, name, at, d.zone);
     }
 
-    private static Result enqueue(Connection c, String kind, String name, String fireKey, String uniqueKey, Instant at, String payload,
+    private Result enqueue(Connection c, String kind, String name, String fireKey, String uniqueKey, Instant at, String payload,
                                   Definition d) throws SQLException {
         String source = kind + ":" + name;
         try (PreparedStatement ps = c.prepareStatement("INSERT IGNORE INTO quarry_fires (source, fire_key) VALUES (?, ?)")) {
@@ -159,22 +161,10 @@ public final class FireEnqueuer {
         return new Result(id, held > 0, d.queue);
     }
 
-    private static long insertJob(Connection c, Definition d, String payload, String uniqueKey) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO quarry_jobs (queue, type, payload, priority, max_attempts, unique_key)"
-                + " VALUES (?, ?, ?, ?, ?, ?)", Statement.RETURN_GENERATED_KEYS)) {
-            ps.setString(1, d.queue);
-            ps.setString(2, d.type);
-            ps.setString(3, payload);
-            ps.setInt(4, d.priority);
-            if (d.maxAttempts == null) ps.setNull(5, Types.INTEGER);
-            else ps.setInt(5, d.maxAttempts);
-            ps.setString(6, uniqueKey);
-            ps.executeUpdate();
-            try (ResultSet keys = ps.getGeneratedKeys()) {
-                if (!keys.next()) throw new SQLException("the INSERT of the job returned no id");
-                return keys.getLong(1);
-            }
-        }
+    /** The job itself, as a producer enqueues one: the same INSERT and the same checks, in this fire's transaction. */
+    private long insertJob(Connection c, Definition d, String payload, String uniqueKey) {
+        return client.enqueue(c, NewJob.builder(d.type).queue(d.queue).payload(payload).priority(d.priority)
+                .maxAttempts(d.maxAttempts).uniqueKey(uniqueKey).build());
     }
 
     private static long activeJob(Connection c, String uniqueKey) throws SQLException {
