@@ -44,13 +44,7 @@ class EmbeddedNodeTest {
     @BeforeEach
     void setUp() {
         db = TestDatabase.create("embedded");
-        HikariConfig hc = new HikariConfig();
-        hc.setJdbcUrl(db.url());
-        hc.setUsername(TestDatabase.USER);
-        hc.setPassword(TestDatabase.PASSWORD);
-        hc.setMaximumPoolSize(12);
-        hc.setPoolName("application");
-        app = new HikariDataSource(hc);
+        app = applicationPool(db, 12);
     }
 
     @AfterEach
@@ -148,7 +142,7 @@ class EmbeddedNodeTest {
 
     @Test
     void a_database_without_quarrys_tables_is_named_at_start_and_the_pool_stays_the_applications() {
-        try (TestDatabase empty = TestDatabase.empty("embedded_empty"); HikariDataSource other = new HikariDataSource(config(empty))) {
+        try (TestDatabase empty = TestDatabase.empty("embedded_empty"); HikariDataSource other = applicationPool(empty, 4)) {
             assertThatThrownBy(() -> Quarry.node(other).start()).isInstanceOf(QuarryException.class)
                     .hasMessageContaining(empty.name()).hasMessageContaining("sql/");
             assertThat(other.isClosed()).isFalse();
@@ -185,13 +179,14 @@ class EmbeddedNodeTest {
         assertThat(db.count("SELECT COUNT(*) FROM QRTZ_TRIGGERS WHERE TRIGGER_STATE = 'ERROR'")).isZero();
     }
 
-    private static HikariConfig config(TestDatabase d) {
+    /** A pool as an application makes one: HikariCP's defaults (auto-commit on, the server's isolation). */
+    private static HikariDataSource applicationPool(TestDatabase d, int size) {
         HikariConfig hc = new HikariConfig();
         hc.setJdbcUrl(d.url());
         hc.setUsername(TestDatabase.USER);
         hc.setPassword(TestDatabase.PASSWORD);
-        hc.setMaximumPoolSize(4);
-        hc.setInitializationFailTimeout(-1);
-        return hc;
+        hc.setMaximumPoolSize(size);
+        hc.setPoolName("application");
+        return new HikariDataSource(hc);
     }
 }
