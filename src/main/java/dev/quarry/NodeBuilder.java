@@ -1,8 +1,10 @@
 package dev.quarry;
 
+import dev.quarry.client.NewJob;
 import dev.quarry.handler.JobHandler;
 import dev.quarry.internal.config.NodeSettings;
 import dev.quarry.internal.config.QuarryConfig;
+import dev.quarry.internal.config.ScheduleDef;
 import dev.quarry.internal.node.Node;
 import java.time.Duration;
 import java.util.Objects;
@@ -73,6 +75,32 @@ public final class NodeBuilder {
     /** {@link #handler(String, JobHandler)} with the longest a run may take ({@code handler.TYPE.timeout}). */
     public NodeBuilder handler(String type, JobHandler handler, Duration timeout) {
         settings.handler(type, handler, timeout);
+        return this;
+    }
+
+    /**
+     * A recurring job ({@code schedule.NAME.*}): each fire of the Quartz {@code cron} (seconds
+     * first: {@code "0 0 2 * * ?"} is 02:00 every day, UTC) enqueues one job like {@code job}, its
+     * type, payload, queue, priority and max attempts; the payload's {@code ${fireTime}},
+     * {@code ${fireTimeLocal}}, {@code ${date}} and {@code ${schedule}} are filled in at each fire.
+     * Exactly one job per fire time across the cluster, whichever node fires it, however often.
+     * The schedules of the last node to start are the cluster's.
+     */
+    public NodeBuilder schedule(String name, String cron, NewJob job) {
+        return schedule(name, cron, job, o -> { });
+    }
+
+    /** {@link #schedule(String, String, NewJob)} with its time zone and misfire rule. */
+    public NodeBuilder schedule(String name, String cron, NewJob job, Consumer<ScheduleOptions> options) {
+        Objects.requireNonNull(job, "job");
+        if (job.runAt() != null || job.delay() != null || job.uniqueKey() != null) {
+            throw new IllegalArgumentException("schedule " + name + ": a scheduled job's time is its fire time, and its unique key the fire's;"
+                    + " give the job no runAt, delay or uniqueKey");
+        }
+        ScheduleOptions o = new ScheduleOptions();
+        options.accept(o);
+        settings.schedule(name, cron, job.type(), job.payload(), job.queue(), job.priority(), job.maxAttempts(), o.timeZone,
+                o.catchUpOnce ? ScheduleDef.Misfire.ONCE : ScheduleDef.Misfire.SKIP);
         return this;
     }
 

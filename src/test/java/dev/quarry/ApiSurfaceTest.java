@@ -22,6 +22,7 @@ class ApiSurfaceTest {
             "dev.quarry.Quarry",
             "dev.quarry.NodeBuilder",
             "dev.quarry.QueueOptions",
+            "dev.quarry.ScheduleOptions",
             "dev.quarry.QuarryNode",
             "dev.quarry.QuarryException",
             "dev.quarry.client.QuarryClient",

@@ -117,6 +117,25 @@ class EmbeddedNodeTest {
     }
 
     @Test
+    void a_schedule_set_in_java_enqueues_one_job_per_fire() {
+        Counting handler = new Counting();
+        try (QuarryNode node = node(handler)
+                .schedule("tick", "* * * * * ?", NewJob.builder("resize").queue("video").payload("${fireTime}").build(),
+                        o -> o.timeZone(java.time.ZoneId.of("Europe/Berlin")))
+                .start()) {
+            Poll.until(Duration.ofSeconds(60), "three fires' jobs done",
+                    () -> db.count("SELECT COUNT(*) FROM quarry_jobs WHERE type = 'resize' AND status = 'done'") >= 3);
+            assertThat(node.name()).isNotBlank();
+        }
+        assertThat(db.count("SELECT COUNT(DISTINCT payload) FROM quarry_jobs")).isEqualTo(db.count("SELECT COUNT(*) FROM quarry_jobs"));
+        assertThat(db.query("SELECT payload FROM quarry_jobs")).allSatisfy(r -> assertThat((String) r.get("payload")).matches("\\d{4}-\\d\\d-\\d\\dT.*Z"));
+        assertThatThrownBy(() -> Quarry.node(app).schedule("tick", "0 0 2 30 2 ?", NewJob.of("resize", "")))
+                .isInstanceOf(QuarryException.class).hasMessage("schedule.tick.cron=0 0 2 30 2 ? never fires");
+        assertThatThrownBy(() -> Quarry.node(app).schedule("tick", "* * * * * ?", NewJob.builder("resize").uniqueKey("k").build()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no runAt, delay or uniqueKey");
+    }
+
+    @Test
     void a_bad_setting_stops_the_builder_with_one_line_naming_its_key() {
         assertThatThrownBy(() -> Quarry.node(app).queue("video", q -> q.workers(0)))
                 .isInstanceOf(QuarryException.class).hasMessage("queue.video.workers=0 must be between 1 and 1000");

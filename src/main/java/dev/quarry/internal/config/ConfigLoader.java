@@ -52,7 +52,7 @@ public final class ConfigLoader {
         NodeSettings n = new NodeSettings(dir, key -> (key.startsWith("org.quartz.") ? quartzFile : quarryFile) + ": ");
         queues(s, n);
         handlers(s, n);
-        n.schedules(ScheduleKeys.read(s, n.handlers(), env));
+        ScheduleKeys.read(s, n, n.handlers(), env);
 
         n.maxAttempts(s.integer("retry.max-attempts", QuarryConfig.DEFAULT_MAX_ATTEMPTS));
         n.backoff(s.duration("retry.backoff.base", QuarryConfig.DEFAULT_BACKOFF_BASE),

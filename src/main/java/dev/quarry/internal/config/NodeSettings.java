@@ -3,6 +3,7 @@ package dev.quarry.internal.config;
 import dev.quarry.handler.JobHandler;
 import dev.quarry.internal.queue.Drains;
 import java.time.Duration;
+import java.time.ZoneId;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -108,7 +109,9 @@ public final class NodeSettings {
     private int payloadMax = QuarryConfig.DEFAULT_PAYLOAD_MAX_BYTES;
     private Integer poolSize;
     private MetricsConfig metrics = MetricsConfig.OFF;
-    private ScheduleConfig schedules = ScheduleConfig.NONE;
+    private final Map<String, ScheduleDef> schedules = new java.util.TreeMap<>();
+    private List<WatchDef> watches = List.of();
+    private Map<String, MailConfig> mail = Map.of();
     private Properties quartz = new Properties();
     private String quartzOrigin = ConfigLoader.QUARTZ_FILE;
     private DatabaseConfig database;
@@ -270,8 +273,49 @@ public final class NodeSettings {
         return this;
     }
 
-    public NodeSettings schedules(ScheduleConfig s) {
-        schedules = Objects.requireNonNull(s);
+    /**
+     * A recurring job ({@code schedule.NAME.*}): each fire of {@code cron}, read in {@code zone},
+     * enqueues one job of {@code type}.
+     */
+    public NodeSettings schedule(String name, String cron, String type, String payload, String queue, int priority, Integer maxAttempts,
+                                 ZoneId zone, ScheduleDef.Misfire misfire) {
+        String p = "schedule." + name + ".";
+        if (name == null || !ScheduleKeys.NAME.matcher(name).matches()) {
+            throw new ConfigException(origin.apply(p + "cron") + p + "cron: '" + name + "' is not a valid schedule name (" + ScheduleKeys.NAME_RULE + ")");
+        }
+        if (schedules.containsKey(name)) throw new ConfigException(origin.apply(p + "cron") + "schedule '" + name + "' is defined twice");
+        Objects.requireNonNull(cron, p + "cron");
+        if (!CronExpression.isValidExpression(cron)) {
+            throw fail(p + "cron", cron, "is not a Quartz cron expression (six or seven fields, seconds first: '0 */5 * * * ?' is every 5 minutes)");
+        }
+        if (type == null || !HandlerConfig.validTypeName(type)) throw fail(p + "type", String.valueOf(type), "is not a job type (" + HandlerConfig.TYPE_NAME_RULE + ")");
+        if (queue == null || !QUEUE_NAME.matcher(queue).matches()) {
+            throw fail(p + "queue", String.valueOf(queue), "is not a queue name (letters, digits, _ . -, up to 64)");
+        }
+        if (maxAttempts != null) between(p + "max-attempts", maxAttempts, 1, 1000);
+        Objects.requireNonNull(zone, p + "time-zone");
+        Objects.requireNonNull(misfire, p + "misfire");
+        try {
+            // Quartz's own check: a valid expression can still never fire (e.g. 30 February).
+            CronExpression expr = new CronExpression(cron);
+            expr.setTimeZone(java.util.TimeZone.getTimeZone(zone));
+            if (expr.getNextValidTimeAfter(new java.util.Date()) == null) throw fail(p + "cron", cron, "never fires");
+        } catch (java.text.ParseException e) {
+            throw fail(p + "cron", cron, "is not a Quartz cron expression: " + e.getMessage());
+        }
+        schedules.put(name, new ScheduleDef(name, cron, type, payload == null ? "" : payload, queue, priority, maxAttempts, zone, misfire));
+        return this;
+    }
+
+    /** The watch folders ({@code watch.NAME.*}), sorted by name. */
+    public NodeSettings watches(List<WatchDef> w) {
+        watches = List.copyOf(w);
+        return this;
+    }
+
+    /** The SMTP settings of the mail handlers, by job type. */
+    public NodeSettings mail(Map<String, MailConfig> m) {
+        mail = Map.copyOf(m);
         return this;
     }
 
@@ -312,9 +356,10 @@ public final class NodeSettings {
         }
         DatabaseConfig db = database == null ? null
                 : new DatabaseConfig(database.url(), database.user(), database.password(), poolSize == null ? Math.max(DatabaseConfig.DEFAULT_POOL_SIZE, minPool) : poolSize);
+        ScheduleConfig sc = new ScheduleConfig(List.copyOf(schedules.values()), watches, mail);
         Properties q = QuartzSettings.apply(quartz, quartzOrigin, qs.stream().mapToInt(QueueConfig::drains).sum(),
-                schedules.firesJobs() ? 1 : 0);
+                sc.firesJobs() ? 1 : 0);
         return new QuarryConfig(configDir, db, qs, Map.copyOf(handlers), Map.copyOf(handlerObjects), maxAttempts, backoffBase,
-                backoffMax, lease, poll, grace, Map.copyOf(retention), prune, payloadMax, q, metrics, schedules, nodeName);
+                backoffMax, lease, poll, grace, Map.copyOf(retention), prune, payloadMax, q, metrics, sc, nodeName);
     }
 }

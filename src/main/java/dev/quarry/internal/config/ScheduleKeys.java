@@ -21,23 +21,23 @@ import org.quartz.CronExpression;
 /** Reads the {@code schedule.*}, {@code watch.*} and mail handler keys into a {@link ScheduleConfig}. */
 final class ScheduleKeys {
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
-    private static final String NAME_RULE = "letters, digits, _ and -, up to 64";
+    static final String NAME_RULE = "letters, digits, _ and -, up to 64";
     private static final Set<String> SCHEDULE_KEYS = Set.of("cron", "type", "payload", "queue", "priority", "max-attempts", "time-zone", "misfire");
     private static final Set<String> WATCH_KEYS = Set.of("dir", "type", "queue", "interval");
 
     private ScheduleKeys() {
     }
 
-    static ScheduleConfig read(Settings s, Map<String, HandlerConfig> handlers, Map<String, String> env) {
-        List<ScheduleDef> schedules = new ArrayList<>();
-        for (String name : names(s, "schedule.", SCHEDULE_KEYS)) schedules.add(schedule(s, name));
+    /** Reads the keys into {@code n}; {@code handlers} are the handlers read so far (the mail handlers' settings go with them). */
+    static void read(Settings s, NodeSettings n, Map<String, HandlerConfig> handlers, Map<String, String> env) {
+        for (String name : names(s, "schedule.", SCHEDULE_KEYS)) schedule(s, n, name);
         List<WatchDef> watches = new ArrayList<>();
         for (String name : names(s, "watch.", WATCH_KEYS)) watches.add(watch(s, name));
         Map<String, MailConfig> mail = new LinkedHashMap<>();
         for (HandlerConfig h : handlers.values()) {
             if (h.kind() == HandlerConfig.Kind.MAIL) mail.put(h.type(), mail(s, h, env));
         }
-        return new ScheduleConfig(List.copyOf(schedules), List.copyOf(watches), Map.copyOf(mail));
+        n.watches(watches).mail(mail);
     }
 
     /** The NAMEs of {@code prefix}NAME.KEY keys, sorted; a key outside {@code keys} is left for the unknown-key check. */
@@ -57,18 +57,17 @@ final class ScheduleKeys {
         return names;
     }
 
-    private static ScheduleDef schedule(Settings s, String name) {
+    /** Turns the keys' text into values; NodeSettings checks them (the same rules as the Java builder's). */
+    private static void schedule(Settings s, NodeSettings n, String name) {
         String p = "schedule." + name + ".";
         String cron = s.string(p + "cron", null);
         if (cron == null) throw new ConfigException(s.file() + ": " + p + "cron is missing (a Quartz cron, e.g. '0 0 2 * * ?' for 02:00 every day)");
-        if (!CronExpression.isValidExpression(cron)) {
-            throw s.fail(p + "cron", cron, "is not a Quartz cron expression (six or seven fields, seconds first: '0 */5 * * * ?' is every 5 minutes)");
-        }
-        String type = type(s, p + "type");
+        String type = s.string(p + "type", null);
+        if (type == null) throw new ConfigException(s.file() + ": " + p + "type is missing (the job type each job gets)");
         String payload = s.string(p + "payload", "");
-        String queue = queue(s, p + "queue");
-        int priority = s.integer(p + "priority", 0, Integer.MIN_VALUE, Integer.MAX_VALUE);
-        Integer maxAttempts = s.has(p + "max-attempts") ? s.integer(p + "max-attempts", 0, 1, 1000) : null;
+        String queue = s.string(p + "queue", "default");
+        int priority = s.integer(p + "priority", 0);
+        Integer maxAttempts = s.has(p + "max-attempts") ? s.integer(p + "max-attempts", 0) : null;
         String zone = s.string(p + "time-zone", "UTC");
         ZoneId timeZone;
         try {
@@ -82,15 +81,7 @@ final class ScheduleKeys {
             case "once" -> ScheduleDef.Misfire.ONCE;
             default -> throw s.fail(p + "misfire", misfire, "must be skip (drop fire times the cluster was down for) or once (one job for them all)");
         };
-        try {
-            // Quartz's own check: a valid expression can still never fire (e.g. 30 February).
-            CronExpression expr = new CronExpression(cron);
-            expr.setTimeZone(java.util.TimeZone.getTimeZone(timeZone));
-            if (expr.getNextValidTimeAfter(new java.util.Date()) == null) throw s.fail(p + "cron", cron, "never fires");
-        } catch (java.text.ParseException e) {
-            throw s.fail(p + "cron", cron, "is not a Quartz cron expression: " + e.getMessage());
-        }
-        return new ScheduleDef(name, cron, type, payload, queue, priority, maxAttempts, timeZone, m);
+        n.schedule(name, cron, type, payload, queue, priority, maxAttempts, timeZone, m);
     }
 
     private static WatchDef watch(Settings s, String name) {

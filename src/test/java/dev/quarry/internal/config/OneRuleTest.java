@@ -41,6 +41,10 @@ class OneRuleTest {
                 Arguments.of("retention.prune-interval=100ms", (Consumer<NodeBuilder>) b -> b.pruneInterval(Duration.ofMillis(100))),
                 Arguments.of("payload.max-bytes=0", (Consumer<NodeBuilder>) b -> b.payloadMaxBytes(0)),
                 Arguments.of("metrics.port=70000", (Consumer<NodeBuilder>) b -> b.metrics("0.0.0.0", 70000)),
+                Arguments.of("schedule.nightly.cron=0 0 2 * * *\nschedule.nightly.type=report",
+                        (Consumer<NodeBuilder>) b -> b.schedule("nightly", "0 0 2 * * *", dev.quarry.client.NewJob.of("report", ""))),
+                Arguments.of("schedule.nightly.cron=0 0 2 31 4 ?\nschedule.nightly.type=report",
+                        (Consumer<NodeBuilder>) b -> b.schedule("nightly", "0 0 2 31 4 ?", dev.quarry.client.NewJob.of("report", ""))),
                 Arguments.of("handler.resize.class=x.Y\nhandler.resize.timeout=0s",
                         (Consumer<NodeBuilder>) b -> b.handler("resize", job -> dev.quarry.handler.Outcome.done(), Duration.ZERO)));
     }
