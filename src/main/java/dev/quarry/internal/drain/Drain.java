@@ -1,5 +1,6 @@
 package dev.quarry.internal.drain;
 
+import java.util.concurrent.locks.LockSupport;
 import dev.quarry.QuarryException;
 import dev.quarry.internal.Text;
 import dev.quarry.internal.queue.ClaimedJob;
@@ -45,6 +46,8 @@ public final class Drain {
      * claims: a round costs one commit whatever it carries, and very short jobs end in bursts.
      */
     static final long LINGER_NANOS = TimeUnit.MICROSECONDS.toNanos(500);
+    /** How often a lingering drain looks whether enough workers have freed up. */
+    static final long LINGER_SLICE_NANOS = TimeUnit.MICROSECONDS.toNanos(100);
     /** Longest a drain claims past its cursor before it claims from the head of the queue again. */
     static final long CURSOR_LIFE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     /**
@@ -328,7 +331,16 @@ public final class Drain {
             }
             if (outcomes.unrecorded() && troubled) wakeAt = Math.min(wakeAt, retryAtNanos);
             if (endNanos.isPresent()) wakeAt = Math.min(wakeAt, endNanos.get());
-            collect(Math.max(wakeAt - ticker.nanos(), TimeUnit.MICROSECONDS.toNanos(200)));
+            long waitNanos = Math.max(wakeAt - ticker.nanos(), TimeUnit.MICROSECONDS.toNanos(200));
+            if (lingering) {
+                // Waiting for more workers to free up: the runs that end meanwhile are taken together
+                // at the top of the loop, not one wake-up of this thread each (two thread switches a
+                // job made the node's CPU per job five times the baseline's).
+                LockSupport.parkNanos(Math.min(waitNanos, LINGER_SLICE_NANOS));
+                if (Thread.interrupted()) requestStop();
+            } else {
+                collect(waitNanos);
+            }
         }
     }
 
