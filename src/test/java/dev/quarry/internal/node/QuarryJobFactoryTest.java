@@ -65,7 +65,7 @@ class QuarryJobFactoryTest {
 
     @Test
     void the_schedule_and_watch_jobs_are_built_but_quartz_jobs_own_directory_scan_job_is_not() throws SchedulerException {
-        dev.quarry.internal.schedule.FireEnqueuer fires = new dev.quarry.internal.schedule.FireEnqueuer(null);
+        dev.quarry.internal.schedule.FireEnqueuer fires = new dev.quarry.internal.schedule.FireEnqueuer(new dev.quarry.internal.queue.Transactions(null)); // never used: the jobs are only built
         QuarryJobFactory withSchedules = new QuarryJobFactory(Map.of(), Map.of(
                 dev.quarry.internal.schedule.ScheduleJob.class, () -> new dev.quarry.internal.schedule.ScheduleJob(fires),
                 dev.quarry.internal.watch.WatchScanJob.class, () -> new dev.quarry.internal.watch.WatchScanJob(fires)), dev.quarry.internal.drain.OtherNodes.NONE);
