@@ -100,7 +100,8 @@ public final class BalancingThreadPool implements ThreadPool {
         if (b == null || free <= 0) return free;
         long until = System.nanoTime() + b.maxDefer().toNanos();
         boolean held = false;
-        while (!shutDown && System.nanoTime() < until && (holdingForPeers() || !b.mayStartAnother())) {
+        // A request to leave the next fires to peers holds for its own window, however long this wait has lasted.
+        while (!shutDown && (holdingForPeers() || (System.nanoTime() < until && !b.mayStartAnother()))) {
             held = true;
             synchronized (drainEnded) {
                 try {

@@ -80,7 +80,7 @@ public final class DrainJob implements InterruptableJob {
         } finally {
             rt.leaveDrain();
         }
-        if (!interrupted && HAND_OVERS.contains(summary.endedBy())) followUpIfDue(context, rt, number);
+        if (!interrupted && HAND_OVERS.contains(summary.endedBy())) followUpIfDue(context, rt, number, others);
     }
 
     /**
@@ -135,13 +135,19 @@ public final class DrainJob implements InterruptableJob {
 
     /**
      * A drain that hands over while jobs are due asks for a follow-up fire at once, so the queue
-     * never waits for its next cron fire. Quartz holds it until this execution has returned; the
-     * balancing thread pool steers it to a less busy node. A drain refused by a live one asks for
-     * nothing: the live drain is the answer, and asking again would only loop.
+     * never waits for its next cron fire. Quartz holds it until this execution has returned. When a
+     * live peer runs the drain, this node's scheduler first stands back for a fresh hold window, so
+     * the peer acquires it: the balancing pool's own hold was counted from whenever this node's
+     * scheduler began to wait, and when it ran out just as the follow-up became due, this node took
+     * its own hand-over back (seen in the cluster benchmark: three rebalances, none moved a queue).
+     * A drain refused by a live one asks for nothing: the live drain is the answer, and asking again
+     * would only loop.
      */
-    private static void followUpIfDue(JobExecutionContext context, QueueRuntime rt, int number) {
+    private static void followUpIfDue(JobExecutionContext context, QueueRuntime rt, int number, OtherNodes others) {
         try {
-            if (rt.jobs.hasDue(rt.queue.name())) context.getScheduler().triggerJob(jobKey(rt.queue.name(), number));
+            if (!rt.jobs.hasDue(rt.queue.name())) return;
+            if (others.serve(rt.queue.name(), number)) others.leaveNextFiresToPeers();
+            context.getScheduler().triggerJob(jobKey(rt.queue.name(), number));
         } catch (SchedulerException | RuntimeException e) {
             log.warn("could not schedule a follow-up of drain {}: {}; the next fire drains it", Drains.name(rt.queue.name(), number),
                     e.getMessage());

@@ -119,6 +119,26 @@ class BalancingThreadPoolTest {
         assertThat(pool.running()).isEqualTo(1);
     }
 
+    /**
+     * A hand-over asks this node to leave the next fires to its peers just as the scheduler
+     * thread's hold may be running out: the request holds for a window of its own, else this node
+     * would take its own hand-over back (as the cluster benchmark once showed for every rebalance).
+     */
+    @Test
+    void a_request_to_leave_fires_to_peers_holds_for_its_own_window_however_long_the_thread_waited() throws Exception {
+        balance(Duration.ofSeconds(2));
+        drains.put("peer", 0);
+        runBlockingDrain();
+        long t0 = System.nanoTime();
+        CompletableFuture<Integer> answer = schedulerThreadAsks();
+        Poll.until(Duration.ofSeconds(10), "1.5 s of the 2 s hold gone", () -> System.nanoTime() - t0 > 1_500_000_000L);
+        assertThat(answer).as("held by the balancer").isNotDone();
+        pool.leaveNextFiresToPeers();
+        Poll.until(Duration.ofSeconds(10), "the balancer's own hold over", () -> System.nanoTime() - t0 > 2_700_000_000L);
+        assertThat(answer).as("still held: the request's window lasts 2 s from when it was made").isNotDone();
+        assertThat(answer.get(30, TimeUnit.SECONDS)).as("then this node fires it after all").isEqualTo(2);
+    }
+
     @Test
     void shutdown_releases_a_held_scheduler_thread() throws Exception {
         CompletableFuture<Integer> answer = heldSchedulerThread();
