@@ -28,6 +28,11 @@ import org.junit.jupiter.api.Test;
 class EmbeddedNodeTest {
     private TestDatabase db;
     private HikariDataSource app;
+    /**
+     * A cluster name of this test's own: Quartz keeps one scheduler of a name per JVM, and the test JVM
+     * runs other tests' nodes too.
+     */
+    private final String cluster = "embedded_" + Long.toHexString(System.nanoTime());
 
     /** Runs count per job id, and returns a result naming the job. */
     static final class Counting implements JobHandler {
@@ -54,7 +59,8 @@ class EmbeddedNodeTest {
     }
 
     private NodeBuilder node(Counting handler) {
-        return Quarry.node(app).queue("video", q -> q.workers(4)).handler("resize", handler).shutdownGrace(Duration.ofSeconds(5));
+        return Quarry.node(app).quartzProperty("org.quartz.scheduler.instanceName", cluster)
+                .queue("video", q -> q.workers(4)).handler("resize", handler).shutdownGrace(Duration.ofSeconds(5));
     }
 
     private String status(long id) {
@@ -162,7 +168,8 @@ class EmbeddedNodeTest {
     @Test
     void a_database_without_quarrys_tables_is_named_at_start_and_the_pool_stays_the_applications() {
         try (TestDatabase empty = TestDatabase.empty("embedded_empty"); HikariDataSource other = applicationPool(empty, 4)) {
-            assertThatThrownBy(() -> Quarry.node(other).start()).isInstanceOf(QuarryException.class)
+            assertThatThrownBy(() -> Quarry.node(other).quartzProperty("org.quartz.scheduler.instanceName", cluster).start())
+                    .isInstanceOf(QuarryException.class)
                     .hasMessageContaining(empty.name()).hasMessageContaining("sql/");
             assertThat(other.isClosed()).isFalse();
         }
@@ -171,8 +178,10 @@ class EmbeddedNodeTest {
     @Test
     void one_jvm_holds_one_node_of_a_cluster() {
         try (QuarryNode first = node(new Counting()).start()) {
-            assertThatThrownBy(() -> Quarry.node(app).start()).isInstanceOf(QuarryException.class)
-                    .hasMessage("a node of cluster 'quarry' (org.quartz.scheduler.instanceName) already runs in this JVM; one JVM holds one node of a cluster");
+            assertThatThrownBy(() -> Quarry.node(app).quartzProperty("org.quartz.scheduler.instanceName", cluster).start())
+                    .isInstanceOf(QuarryException.class)
+                    .hasMessage("a node of cluster '" + cluster + "' (org.quartz.scheduler.instanceName) already runs in this JVM;"
+                            + " one JVM holds one node of a cluster");
             assertThat(first.name()).isNotBlank();
         }
     }

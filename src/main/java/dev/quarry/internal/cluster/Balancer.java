@@ -101,7 +101,11 @@ public final class Balancer implements Rebalancing {
         String key = queue + "#" + drain;
         List<Integer> peers = peers(queue, drain, null);
         List<Integer> peersOfQueue = peers(queue, drain, queue);
-        int mine = runningHere.getAsInt();
+        // The drains this node holds, counted as the peers' are (their leases): the Quartz jobs running here also
+        // count the short fires that only rescue or hand a drain on, and a node busy with one of those next to
+        // its one drain would shed that drain to a peer with none (seen with a peer whose clock ran ahead,
+        // which declares this node dead every 7.5 s and so fires its drain here again and again).
+        int mine = snapshot == null ? runningHere.getAsInt() : snapshot.getOrDefault(node, Map.of()).values().stream().mapToInt(Integer::intValue).sum();
         int mineOfQueue = snapshot == null ? 0 : snapshot.getOrDefault(node, Map.of()).getOrDefault(queue, 0);
         boolean uneven = peers != null && FairShare.shouldShed(mine, peers);
         boolean unevenQueue = peersOfQueue != null && FairShare.shouldShed(mineOfQueue, peersOfQueue);
