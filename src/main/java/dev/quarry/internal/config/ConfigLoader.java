@@ -119,9 +119,6 @@ public final class ConfigLoader {
         }
         for (String type : types) {
             String p = "handler." + type + ".";
-            if (!HandlerConfig.validTypeName(type)) {
-                throw new ConfigException(s.file() + ": handler type '" + type + "' is not a valid type name (" + HandlerConfig.TYPE_NAME_RULE + ")");
-            }
             HandlerConfig.Kind kind = null;
             String target = null;
             for (HandlerConfig.Kind k : HandlerConfig.Kind.CONFIGURABLE) {

@@ -154,10 +154,6 @@ public final class NodeSettings {
         return queues.computeIfAbsent(name, n -> new Queue(this, n));
     }
 
-    public boolean hasQueue(String name) {
-        return queues.containsKey(name);
-    }
-
     private String handlerKey(String type) {
         return "handler." + type;
     }
@@ -212,14 +208,6 @@ public final class NodeSettings {
         backoffBase = atLeast("retry.backoff.base", base, Duration.ofMillis(1));
         backoffMax = atLeast("retry.backoff.max", max, Duration.ofMillis(1));
         return this;
-    }
-
-    public NodeSettings backoffBase(Duration base) {
-        return backoff(base, backoffMax);
-    }
-
-    public NodeSettings backoffMax(Duration max) {
-        return backoff(backoffBase, max);
     }
 
     public NodeSettings leaseDuration(Duration d) {
