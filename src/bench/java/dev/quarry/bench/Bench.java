@@ -1,8 +1,6 @@
 package dev.quarry.bench;
 
 import dev.quarry.internal.config.Durations;
-import java.io.BufferedOutputStream;
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -28,8 +26,8 @@ import picocli.CommandLine.Option;
  * baseline and a real Quarry node on the same server, in this one process, over backlogs of
  * no-op jobs; a steady-rate latency run; and the speed of plain-SQL enqueueing. Prints one line per
  * run on stdout and appends the same figures to a CSV file. Progress and context go to stderr; the
- * node's console log goes to a file ({@code --node-log}), so it neither mixes with the results nor
- * costs a terminal's speed. Only when asked for, a cluster run starts node JVMs of their own
+ * node's log goes to a file ({@code --node-log}) through the shipped logback.xml, as a node's own
+ * log does, so it neither mixes with the results nor costs a terminal's speed. Only when asked for, a cluster run starts node JVMs of their own
  * ({@link ClusterRun}).
  *
  * <p>Each run works in a fresh database {@code quarry_bench_<run>_<random>} and drops it after.
@@ -110,9 +108,15 @@ public final class Bench implements Callable<Integer> {
     String csv;
 
     @Option(names = "--node-log", defaultValue = "target/bench/node.log",
-            description = "Where the node's console log goes, relative to the Quarry folder; '-' leaves it on stdout"
+            description = "The log file of the nodes this process runs, relative to the Quarry folder, written by the shipped"
+                    + " quartz/logback.xml as a node's own file (console off); '-' leaves the default logging, on stdout"
                     + " (default: ${DEFAULT-VALUE}, overwritten).")
     String nodeLog;
+
+    @Option(names = "--settle", defaultValue = "60s", converter = DurationConverter.class,
+            description = "Most time a run first waits for the server to finish the earlier runs' purge and page writes, and"
+                    + " again after inserting its backlog (0s: no wait, and no server setting touched; default: ${DEFAULT-VALUE}).")
+    Duration settle;
 
     @Option(names = "--max-run-time", defaultValue = "20m", converter = DurationConverter.class,
             description = "Give up on one drain run after this long and report how far it got (default: ${DEFAULT-VALUE}).")
@@ -136,9 +140,9 @@ public final class Bench implements Callable<Integer> {
                     + " row per run (for a busy machine; default: ${DEFAULT-VALUE}).")
     int repeat;
 
-    @Option(names = "--warmup", defaultValue = "5000",
-            description = "Jobs for one unreported baseline and Quarry run first, so the measured runs do not pay for"
-                    + " class loading and JIT compilation (0: none; default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", defaultValue = "50000",
+            description = "Jobs for one unreported baseline and Quarry run first (with the first --drains setting), so the"
+                    + " measured runs do not pay for class loading and JIT compilation (0: none; default: ${DEFAULT-VALUE}).")
     int warmup;
 
     @Option(names = "--set", paramLabel = "KEY=VALUE",
@@ -223,21 +227,22 @@ public final class Bench implements Callable<Integer> {
         for (int b : backlogs) {
             if (b < 1) throw new CommandLine.ParameterException(new CommandLine(this), "--backlogs: " + b + " is not a positive size");
         }
-        PrintStream console = System.out;
-        redirectNodeLog();
-        try {
+        if (nodeLog == null || nodeLog.equals("-")) return runAll(runs);
+        Path file = quarryHome.resolve(nodeLog);
+        try (NodeLog log = NodeLog.writeTo(quarryHome, file)) {
+            System.err.println("bench: node log in " + file);
             return runAll(runs);
-        } finally {
-            if (System.out != console) {
-                System.out.flush();
-                System.out.close();
-                System.setOut(console);
-            }
         }
     }
 
     private List<ResultRow> runAll(Set<String> runs) {
-        BenchServer server = new BenchServer(dbUrl, dbUser, env.getOrDefault("QUARRY_BENCH_DB_PASSWORD", ""), keepDatabases);
+        BenchServer server = new BenchServer(dbUrl, dbUser, env.getOrDefault("QUARRY_BENCH_DB_PASSWORD", ""), keepDatabases, settle);
+        settleOn = server;
+        try (java.sql.Connection c = server.connect("")) {
+            ServerCpu.find(c);
+        } catch (java.sql.SQLException e) {
+            // the runs report it; db_cpu_s stays out of the rows
+        }
         String commit = commit(quarryHome);
         ResultsCsv results = new ResultsCsv(quarryHome.resolve(csv), commit);
         Settings settings = new Settings(quarryHome, threads, rate, duration, maxRunTime, enqueueRows, enqueueSingleRows,
@@ -273,8 +278,12 @@ public final class Bench implements Callable<Integer> {
                     }
                 }
                 if (runs.contains("quarry-warn")) {
-                    reps.add(measure(rows, results, "quarry-warn backlog=" + backlog + tag,
-                            () -> withRep(new QuarryRun(server, settings).run(backlog, true, base))));
+                    for (int d : drainSettings) {
+                        Settings withDrains = settings.withDrains(d);
+                        String label = "quarry-warn backlog=" + backlog + (drainSettings.size() > 1 ? " drains=" + d : "") + tag;
+                        reps.add(measure(rows, results, label,
+                                () -> withRep(new QuarryRun(server, withDrains).run(backlog, true, base).put("queue_drains", d))));
+                    }
                 }
             }
             if (repeat > 1) {
@@ -349,13 +358,15 @@ public final class Bench implements Callable<Integer> {
     /**
      * The first Quarry run in a JVM loads Quartz, Hikari and the driver and runs interpreted code;
      * without a warm-up it comes out slower than an identical second run, which would pass for
-     * the cost of whatever the second run changed (e.g. the log level).
+     * the cost of whatever the second run changed (e.g. the log level). 50,000 jobs: with 5,000 the
+     * JIT compiler still took over half of the node's CPU time in the first measured seconds, a
+     * start-up cost a long-running node pays once.
      */
     private void warmUp(BenchServer server, Settings settings) {
         System.err.printf("bench: warm-up with %d jobs (not reported)%n", warmup);
         try {
             System.err.println("bench: warm-up: " + new BaselineRun(server, settings).run(warmup).line());
-            System.err.println("bench: warm-up: " + new QuarryRun(server, settings).run(warmup, false, null).line());
+            System.err.println("bench: warm-up: " + new QuarryRun(server, settings.withDrains(drainSettings.get(0))).run(warmup, false, null).line());
         } catch (Exception e) {
             System.err.println("bench: warm-up failed: " + e);
         }
@@ -372,6 +383,7 @@ public final class Bench implements Callable<Integer> {
     }
 
     private List<ResultRow> measureAll(List<ResultRow> rows, ResultsCsv results, String what, Measurement<List<ResultRow>> m) {
+        double settled = settleOn == null ? 0 : settleOn.settle();
         String loadBefore = load1();
         System.err.printf("bench: %s starting (load average %s)%n", what, loadAverage());
         List<ResultRow> made;
@@ -382,7 +394,7 @@ public final class Bench implements Callable<Integer> {
         }
         String loadAfter = load1();
         for (ResultRow r : made) {
-            r.put("load_before", loadBefore).put("load_after", loadAfter);
+            r.put("load_before", loadBefore).put("load_after", loadAfter).put("settle_s", settled);
             emit(rows, results, r);
         }
         return made;
@@ -400,6 +412,9 @@ public final class Bench implements Callable<Integer> {
         return new ResultRow(run).put("status", "error").put("error", String.valueOf(e.getMessage()).replace('\n', ' '));
     }
 
+    /** Each run waits for the server's purge of the runs before it (see {@link BenchServer#settle}). */
+    private BenchServer settleOn;
+
     /** The repetition being measured, from 1. */
     private int currentRep;
 
@@ -414,24 +429,6 @@ public final class Bench implements Callable<Integer> {
         } catch (RuntimeException e) {
             return null;
         }
-    }
-
-    /**
-     * Sends the console log elsewhere. Logback's console appender writes to whatever System.out is
-     * at each event, so swapping it is enough; the results keep the original stdout. A file costs
-     * what {@code bin/start > file} costs: one write per line, as the appender flushes each event.
-     */
-    private void redirectNodeLog() {
-        if (nodeLog == null || nodeLog.equals("-")) return;
-        Path file = quarryHome.resolve(nodeLog);
-        try {
-            if (file.getParent() != null) Files.createDirectories(file.getParent());
-            System.setOut(new PrintStream(new BufferedOutputStream(new FileOutputStream(file.toFile(), false), 8192), false,
-                    StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the node log to " + file + ": " + e.getMessage(), e);
-        }
-        System.err.println("bench: node log in " + file);
     }
 
     /** {@code git rev-parse --short HEAD} of the Quarry folder, {@code +dirty} when sources differ from it; "unknown" without git. */

@@ -10,8 +10,8 @@ import java.lang.management.MemoryType;
  * Peak heap of this process during one run: a daemon thread reads the heap's used bytes every
  * 100 ms. Before it starts, a full GC gives every run the same clean start, and the pools' own
  * peak counters are reset (their sum, read at the end, bounds the true peak from above: pools
- * peak at different moments). Also counts the collections and their time, and the process's CPU
- * time, during the run.
+ * peak at different moments). Also counts the collections and their time, the process's CPU
+ * time and the database server's ({@link ServerCpu}), during the run.
  *
  * <p>"Used" includes garbage not yet collected, so the peak depends on the maximum heap (-Xmx,
  * printed as heap_max_mb) as much as on what the code keeps live.
@@ -24,6 +24,7 @@ final class HeapSampler implements AutoCloseable {
     private final long gcCountAtStart;
     private final long gcMillisAtStart;
     private final long cpuNanosAtStart;
+    private final long serverCpuNanosAtStart;
     private volatile boolean running = true;
     private volatile long peakUsed;
 
@@ -36,6 +37,7 @@ final class HeapSampler implements AutoCloseable {
         gcCountAtStart = gcCount();
         gcMillisAtStart = gcMillis();
         cpuNanosAtStart = processCpuNanos();
+        serverCpuNanosAtStart = ServerCpu.nanos();
         peakUsed = memory.getHeapMemoryUsage().getUsed();
         thread = new Thread(this::sample, "quarry-bench-heap-sampler");
         thread.setDaemon(true);
@@ -73,8 +75,10 @@ final class HeapSampler implements AutoCloseable {
         }
         long used = memory.getHeapMemoryUsage().getUsed();
         long cpu = processCpuNanos();
+        long serverCpu = ServerCpu.nanos();
         return new Heap(Math.max(peakUsed, used), poolPeaks, memory.getHeapMemoryUsage().getMax(), gcCount() - gcCountAtStart,
-                gcMillis() - gcMillisAtStart, cpu < 0 || cpuNanosAtStart < 0 ? -1 : cpu - cpuNanosAtStart);
+                gcMillis() - gcMillisAtStart, cpu < 0 || cpuNanosAtStart < 0 ? -1 : cpu - cpuNanosAtStart,
+                serverCpu < 0 || serverCpuNanosAtStart < 0 ? -1 : serverCpu - serverCpuNanosAtStart);
     }
 
     @Override
@@ -108,14 +112,16 @@ final class HeapSampler implements AutoCloseable {
      * @param poolPeaksBytes the sum of the heap pools' peak counters (an upper bound)
      * @param maxBytes       the heap's maximum size (-Xmx or the JVM's default)
      * @param cpuNanos       CPU time this process used during the run, all threads; -1 when unknown
+     * @param serverCpuNanos CPU time the database server used during the run ({@link ServerCpu}); -1 when unknown
      */
-    record Heap(long peakUsedBytes, long poolPeaksBytes, long maxBytes, long gcCount, long gcMillis, long cpuNanos) {
+    record Heap(long peakUsedBytes, long poolPeaksBytes, long maxBytes, long gcCount, long gcMillis, long cpuNanos, long serverCpuNanos) {
         void addTo(ResultRow row) {
             row.put("peak_heap_mb", peakUsedBytes / (1024 * 1024));
             row.put("heap_max_mb", maxBytes / (1024 * 1024));
             row.put("gc_count", gcCount);
             row.put("gc_ms", gcMillis);
             if (cpuNanos >= 0) row.put("jvm_cpu_s", cpuNanos / 1e9);
+            if (serverCpuNanos >= 0) row.put("db_cpu_s", serverCpuNanos / 1e9);
         }
     }
 }

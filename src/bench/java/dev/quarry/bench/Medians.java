@@ -12,7 +12,7 @@ import java.util.Map;
  */
 final class Medians {
     private static final List<String> FIGURES = List.of("jobs_per_s", "p50_delay_ms", "p99_delay_ms", "max_delay_ms",
-            "peak_heap_mb", "jvm_cpu_s", "wall_s", "db_s", "insert_rows_per_s");
+            "peak_heap_mb", "jvm_cpu_s", "db_cpu_s", "wall_s", "db_s", "insert_rows_per_s");
 
     private Medians() {
     }
@@ -20,11 +20,16 @@ final class Medians {
     static List<ResultRow> of(List<ResultRow> reps, int backlog, int threads) {
         Map<String, List<ResultRow>> byRun = new LinkedHashMap<>();
         for (ResultRow r : reps) {
-            if ("ok".equals(r.get("status"))) byRun.computeIfAbsent(r.run(), k -> new ArrayList<>()).add(r);
+            // One median per run and --drains setting: the settings of one run name are not repetitions of each other.
+            if ("ok".equals(r.get("status"))) {
+                String drains = r.get("queue_drains");
+                byRun.computeIfAbsent(drains == null ? r.run() : r.run() + "\u0000" + drains, k -> new ArrayList<>()).add(r);
+            }
         }
         Double baseline = byRun.containsKey("baseline") ? median(byRun.get("baseline"), "jobs_per_s") : null;
         List<ResultRow> out = new ArrayList<>();
-        byRun.forEach((run, rows) -> {
+        byRun.forEach((key, rows) -> {
+            String run = rows.get(0).run();
             ResultRow m = new ResultRow(run + "-median").put("backlog", backlog).put("threads", threads);
             if (rows.get(0).get("drain_log") != null) m.put("drain_log", rows.get(0).get("drain_log"));
             if (rows.get(0).get("set") != null) m.put("set", rows.get(0).get("set"));
@@ -37,6 +42,7 @@ final class Medians {
                 boolean whole = rows.stream().allMatch(r -> r.get(f) == null || r.get(f).matches("-?\\d+"));
                 m.put(f, v != null && whole ? (Object) Math.round(v) : v);
             }
+            if (rows.get(0).get("queue_drains") != null) m.put("queue_drains", rows.get(0).get("queue_drains"));
             List<String> each = new ArrayList<>();
             for (ResultRow r : rows) each.add(r.get("jobs_per_s"));
             m.put("reps", rows.size()).put("each_jobs_per_s", String.join("/", each)).put("status", "ok");

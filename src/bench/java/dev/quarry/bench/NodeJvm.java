@@ -78,6 +78,9 @@ final class NodeJvm {
         env.put("QUARRY_CONFIG_DIR", configDir.toAbsolutePath().toString());
         env.put("QUARRY_LOG_DIR", logDir.toAbsolutePath().toString());
         env.put("QUARRY_NODE_NAME", name);
+        // As bin/start runs a node in the background (and the systemd unit, at WARN): the log file has
+        // every line, the console none, so a job's line is written once, not twice.
+        env.put("QUARRY_CONSOLE_LEVEL", "OFF");
         // Start-up errors ("quarry: cannot start: ...") and JVM messages land in the log too; both append.
         pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));

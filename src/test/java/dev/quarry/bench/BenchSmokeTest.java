@@ -29,7 +29,7 @@ class BenchSmokeTest {
         int exit = Bench.commandLine(out, Path.of("").toAbsolutePath(), Map.of("QUARRY_BENCH_DB_PASSWORD", TestDatabase.PASSWORD))
                 .execute("--backlogs", "2000", "--threads", "2", "--only", "baseline,quarry",
                         "--db-url", TestDatabase.SERVER_URL, "--db-user", TestDatabase.USER,
-                        "--warmup", "0", "--csv", csv.toString(), "--node-log", dir.resolve("node.log").toString(), "--max-run-time", "2m");
+                        "--warmup", "0", "--csv", csv.toString(), "--node-log", dir.resolve("node.log").toString(), "--max-run-time", "2m", "--settle", "0s");
 
         String printed = stdout.toString(StandardCharsets.UTF_8);
         assertThat(exit).as(printed).isZero();
@@ -52,7 +52,7 @@ class BenchSmokeTest {
         int exit = Bench.commandLine(out, Path.of("").toAbsolutePath(), Map.of("QUARRY_BENCH_DB_PASSWORD", TestDatabase.PASSWORD))
                 .execute("--backlogs", "600", "--threads", "2", "--only", "cluster", "--nodes", "2",
                         "--db-url", TestDatabase.SERVER_URL, "--db-user", TestDatabase.USER,
-                        "--csv", csv.toString(), "--node-log", dir.resolve("node.log").toString(), "--max-run-time", "2m");
+                        "--csv", csv.toString(), "--node-log", dir.resolve("node.log").toString(), "--max-run-time", "2m", "--settle", "0s");
 
         String printed = stdout.toString(StandardCharsets.UTF_8);
         assertThat(exit).as(printed).isZero();
@@ -76,7 +76,7 @@ class BenchSmokeTest {
         int exit = Bench.commandLine(out, Path.of("").toAbsolutePath(), Map.of("QUARRY_BENCH_DB_PASSWORD", TestDatabase.PASSWORD))
                 .execute("--only", "delayed", "--delayed-backlog", "5000", "--rate", "200", "--duration", "2s", "--threads", "2",
                         "--db-url", TestDatabase.SERVER_URL, "--db-user", TestDatabase.USER,
-                        "--warmup", "0", "--csv", csv.toString(), "--node-log", dir.resolve("node.log").toString(), "--max-run-time", "2m");
+                        "--warmup", "0", "--csv", csv.toString(), "--node-log", dir.resolve("node.log").toString(), "--max-run-time", "2m", "--settle", "0s");
 
         String printed = stdout.toString(StandardCharsets.UTF_8);
         assertThat(exit).as(printed).isZero();
@@ -95,9 +95,9 @@ class BenchSmokeTest {
 
     @Test
     void a_server_url_is_pointed_at_a_benchmark_database_keeping_its_parameters() {
-        BenchServer s = new BenchServer("jdbc:mariadb://db.example:3307/quarry?useSsl=true", "u", "", true);
+        BenchServer s = new BenchServer("jdbc:mariadb://db.example:3307/quarry?useSsl=true", "u", "", true, java.time.Duration.ZERO);
         assertThat(s.urlFor("quarry_bench_x")).isEqualTo("jdbc:mariadb://db.example:3307/quarry_bench_x?useSsl=true");
-        assertThat(new BenchServer("jdbc:mariadb://h", "u", "", true).urlFor("d")).isEqualTo("jdbc:mariadb://h/d");
-        assertThat(new BenchServer("jdbc:mariadb://h?a=b", "u", "", true).urlFor("d")).isEqualTo("jdbc:mariadb://h/d?a=b");
+        assertThat(new BenchServer("jdbc:mariadb://h", "u", "", true, java.time.Duration.ZERO).urlFor("d")).isEqualTo("jdbc:mariadb://h/d");
+        assertThat(new BenchServer("jdbc:mariadb://h?a=b", "u", "", true, java.time.Duration.ZERO).urlFor("d")).isEqualTo("jdbc:mariadb://h/d?a=b");
     }
 }

@@ -53,7 +53,7 @@ public final class StatusReads {
     static final String OLDEST_DUE_SQL = "SELECT TIMESTAMPDIFF(MICROSECOND, MIN(t), NOW(6)) DIV 1000 FROM ("
             + "SELECT MIN(run_at) AS t FROM quarry_jobs WHERE queue = ? AND status = 'ready' AND run_at <= NOW(6)"
             // a due job no drain has promoted yet is due all the same; quarry_jobs_due bounds its run_at
-            + " UNION ALL SELECT MIN(run_at) FROM quarry_jobs WHERE queue = ? AND status = 'scheduled' AND run_at <= NOW(6)) due";
+            + " UNION ALL SELECT MIN(run_at) FROM quarry_jobs WHERE scheduled_queue = ? AND run_at <= NOW(6)) due";
     /**
      * Jobs of one queue that reached one status in the last hour, newest first down the finished
      * index, at most the last parameter of them; the last minute's are the newest of those, so that

@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -69,8 +70,12 @@ final class Dispatcher {
         Run run = new Run(job, ticker.nanos() + timeout.toNanos(), timeout);
         String node = rt.node;
         run.task = new FutureTask<>(() -> {
-            MDC.put("node", node);
-            MDC.put("queue", queue);
+            // A run stopped before a thread took it has been returned by done(); nothing to run.
+            if (!run.begun.compareAndSet(false, true)) return null;
+            if (!queue.equals(MDC.get("queue")) || !node.equals(MDC.get("node"))) {
+                MDC.put("node", node);
+                MDC.put("queue", queue);
+            }
             long t0 = ticker.nanos();
             Outcome outcome;
             boolean notStarted = false;
@@ -92,9 +97,18 @@ final class Dispatcher {
             Thread.interrupted(); // leave the pool thread clean for its next job
             returned.add(new Returned(run, outcome, ticker.nanos() - t0, notStarted));
             return null;
-        });
+        }) {
+            @Override
+            protected void done() {
+                // Stopped (give-back, cancel) while it waited for a thread (at most a few
+                // milliseconds, see WorkerPool): it ends as an interrupted run would, without its handler.
+                if (isCancelled() && run.begun.compareAndSet(false, true)) {
+                    returned.add(new Returned(run, Outcome.failed("interrupted"), 0, false));
+                }
+            }
+        };
         running.put(job.id(), run);
-        rt.workers.executor().execute(run.task);
+        rt.workers.execute(run.task);
     }
 
     /**
@@ -192,6 +206,8 @@ final class Dispatcher {
         final Duration timeout;
         final long startedNanos;
         FutureTask<Void> task;
+        /** Set once, by the thread that runs the job or by a stop that came before any thread took it. */
+        final AtomicBoolean begun = new AtomicBoolean();
         volatile Stop stop = Stop.NONE;
         volatile long stoppedAtNanos;
 

@@ -76,6 +76,8 @@ public final class Node {
     private volatile boolean stopping;
     /** The Prometheus endpoint, or the no-op when metrics.port is not set. */
     private NodeMetrics metrics = NodeMetrics.NOOP;
+    /** Fires drains whose holder let the lease run out; null until the node has started. */
+    private AbandonedDrains abandoned;
 
     private Node(QuarryConfig config, DataSource pool, Runnable closePool, Scheduler scheduler, Map<String, QueueRuntime> runtimes,
                  BalancingThreadPool threads, NodeQueues nodeQueues, Pruner pruner, String name, Schedules schedules) {
@@ -176,15 +178,18 @@ public final class Node {
             }
             scheduler.start();
             // After the start, whose first check-in makes this node live: a peer's clean-up of dead
-            // nodes' rows never takes a starting node's.
+            // nodes' rows never takes a starting node's (here and in schedules.started()).
             Map<String, Integer> drains = new LinkedHashMap<>();
             config.queues().forEach(q -> drains.put(q.name(), q.drains()));
             nodeQueues.register(node, drains);
             Pruner pruner = new Pruner(jobs, List.copyOf(runtimes.keySet()), config.retention(), config.pruneInterval());
             pruner.start();
-            schedules.startPruning();
+            schedules.started();
+            AbandonedDrains abandoned = new AbandonedDrains(scheduler, leases, drains, config.leaseDuration());
+            abandoned.start();
             Node n = new Node(config, pool, closePool, scheduler, runtimes, threadPool, nodeQueues, pruner, node, schedules);
             n.metrics = metrics;
+            n.abandoned = abandoned;
             log.info("node {} started: queues {}, scheduler {} (clustered, check-in every {} ms)", node,
                     String.join(", ", runtimes.keySet()), scheduler.getSchedulerName(),
                     config.quartz().getProperty("org.quartz.jobStore.clusterCheckinInterval"));
@@ -343,6 +348,7 @@ public final class Node {
         quartz.setDaemon(true);
         quartz.start();
         pruner.stop();
+        if (abandoned != null) abandoned.stop();
         Duration wait = grace.plus(STOP_MARGIN);
         boolean finished = join(quartz, t0 + wait.toNanos());
         if (finished) {

@@ -19,7 +19,10 @@ import java.util.concurrent.TimeUnit;
  * All the engine's SQL on {@code quarry_jobs}. Every transition is one UPDATE guarded by the
  * expected status and the claim token, and its row count is checked: a transition that finds
  * the row changed (a late completion after a take-over) changes nothing and is reported back.
- * Nothing from a row is ever put into SQL text: ids travel as bound parameters.
+ * Nothing from a row is ever put into SQL text but numbers this class formats itself: the id lists
+ * and claim tokens of the hot path are written as decimal literals ({@link #numbers}), which spares
+ * the driver and the server a bound parameter each (a round binds hundreds); text travels as
+ * bound parameters.
  *
  * <p>A job that is not yet due waits as {@code scheduled}, outside the claim's index range: a
  * claim reads about as many index entries as it claims, however many jobs wait for a later
@@ -36,8 +39,8 @@ public final class JobQueue {
 
     /**
      * The claim's locking read; parameters: payload limit, default max attempts, queue, batch size.
-     * The claim index is named: with few ready rows the optimizer may pick quarry_jobs_due, which
-     * bounds run_at but then sorts the whole ready range by priority.
+     * The claim index is named: with few ready rows the optimizer may pick quarry_jobs_finished,
+     * which bounds (queue, status) but then sorts the whole ready range by priority.
      */
     static final String CLAIM_SQL = claimSql("");
 
@@ -64,30 +67,28 @@ public final class JobQueue {
      * job that sorts before the cursor (a higher priority, a promoted job with an earlier run_at)
      * waits at most that long.
      */
-    public record Cursor(int priority, java.sql.Timestamp runAt, long id) {
+    public record Cursor(int priority, String runAt, long id) {
     }
 
     /**
-     * Staging: scheduled jobs now due become ready, and ready jobs with a future run_at become
-     * scheduled. The second half is a safety net: the column's default makes a producer's delayed
-     * INSERT scheduled already, but a row inserted with an explicit status = 'ready' would
-     * otherwise sit in the claim's range until due.
+     * Staging: scheduled jobs now due become ready. Three statements, none a locking range scan: a
+     * plain read finds the rows through quarry_jobs_due (scheduled_queue, run_at), which holds a
+     * queue's scheduled jobs and nothing else of it (schema version 4), a locking read by primary
+     * key takes those no other transaction holds ({@code SKIP LOCKED}), and an UPDATE by primary key
+     * changes them. A single {@code UPDATE ... WHERE queue = ? AND ...} over the index range was one
+     * statement, but InnoDB keeps the lock on the entry past the end of the range it scans, which is
+     * another drain's running job: a drain frozen mid-transaction then held up the markDone of every
+     * other drain of the queue (measured: 40 s, the length of the freeze). The LIMIT keeps a burst
+     * coming due at once (a million reminders at midnight) to short transactions; the next claims
+     * take the rest. Parameters of the find: queue, most rows.
      *
-     * <p>Three statements, none a locking range scan: a plain read finds the rows through
-     * quarry_jobs_due (queue, status, run_at), a locking read by primary key takes those no other
-     * transaction holds ({@code SKIP LOCKED}), and an UPDATE by primary key changes them. A single
-     * {@code UPDATE ... WHERE queue = ? AND ...} over the index range was one statement, but InnoDB
-     * keeps the lock on the entry past the end of the range it scans, which is another drain's
-     * running job: a drain frozen mid-transaction then held up the markDone of every other drain of
-     * the queue (measured: 40 s, the length of the freeze). The LIMIT keeps a burst coming due at
-     * once (a million reminders at midnight) to short transactions; the next claims take the rest.
-     * Parameters of the find: queue, most rows.
+     * <p>A row written ready with a future run_at (by hand: the status column's default makes a
+     * delayed INSERT scheduled, and the producers' grants cannot set status) is left as it is: the
+     * claim takes it no earlier than its run_at.
      */
-    static final String STAGE_FIND_SQL = "SELECT id FROM quarry_jobs WHERE queue = ?"
-            + " AND ((status = 'scheduled' AND run_at <= NOW(6)) OR (status = 'ready' AND run_at > NOW(6))) LIMIT ?";
-    /** The staging UPDATE, by id (append the id list and a closing parenthesis); it checks the state again. */
-    static final String STAGE_SQL = "UPDATE quarry_jobs SET status = IF(run_at > NOW(6), 'scheduled', 'ready')"
-            + " WHERE ((status = 'scheduled' AND run_at <= NOW(6)) OR (status = 'ready' AND run_at > NOW(6))) AND id IN (";
+    static final String STAGE_FIND_SQL = "SELECT id FROM quarry_jobs WHERE scheduled_queue = ? AND run_at <= NOW(6) LIMIT ?";
+    /** The staging UPDATE, by id (append the ids, {@link #numbers}, and a closing parenthesis); it checks the state again. */
+    static final String STAGE_SQL = "UPDATE quarry_jobs SET status = 'ready' WHERE status = 'scheduled' AND run_at <= NOW(6) AND id IN (";
     /** Most rows one staging statement changes: at least a batch, so promotion keeps ahead of the claims. */
     static final int STAGE_MIN_ROWS = 1000;
     /**
@@ -98,9 +99,12 @@ public final class JobQueue {
      */
     static final long STAGE_EVERY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
-    /** Whether the queue has a job due now, ready or still scheduled (through quarry_jobs_due). */
-    static final String HAS_DUE_SQL = "SELECT 1 FROM quarry_jobs WHERE queue = ? AND status IN ('ready', 'scheduled')"
-            + " AND run_at <= NOW(6) LIMIT 1";
+    /**
+     * Whether the queue has a job due now, ready (the head of the claim index) or still scheduled
+     * (quarry_jobs_due); each half reads one index entry when it finds one. Parameters: queue, queue.
+     */
+    static final String HAS_DUE_SQL = "(SELECT 1 FROM quarry_jobs WHERE queue = ? AND status = 'ready' AND run_at <= NOW(6) LIMIT 1)"
+            + " UNION ALL (SELECT 1 FROM quarry_jobs WHERE scheduled_queue = ? AND run_at <= NOW(6) LIMIT 1) LIMIT 1";
 
     private final Transactions tx;
     /** Per queue, when this node last staged it and whether its last claim was full: a rate limit only, never a job's time. */
@@ -154,8 +158,8 @@ public final class JobQueue {
                 if (after != null) {
                     sel.setInt(p++, after.priority());
                     sel.setInt(p++, after.priority());
-                    sel.setTimestamp(p++, after.runAt());
-                    sel.setTimestamp(p++, after.runAt());
+                    sel.setString(p++, after.runAt());
+                    sel.setString(p++, after.runAt());
                     sel.setLong(p++, after.id());
                 }
                 sel.setInt(p, limit);
@@ -163,7 +167,9 @@ public final class JobQueue {
                     while (rs.next()) {
                         jobs.add(new ClaimedJob(rs.getLong(1), lease.queue(), rs.getString(2), rs.getString(3), rs.getLong(4),
                                 rs.getInt(5) + 1, rs.getInt(6), token));
-                        last = new Cursor(rs.getInt(7), rs.getTimestamp(8), rs.getLong(1));
+                        // run_at as the server's own text: the cursor hands it back unchanged, without a
+                        // round trip through the driver's calendar arithmetic.
+                        last = new Cursor(rs.getInt(7), rs.getString(8), rs.getLong(1));
                         dev.quarry.internal.metrics.NodeMetrics.get().startDelay(lease.queue(), rs.getLong(9));
                     }
                 }
@@ -172,7 +178,7 @@ public final class JobQueue {
             if (jobs.isEmpty()) return new Claim(List.of(), refused, renew, null);
             List<Long> ids = jobs.stream().map(ClaimedJob::id).toList();
             int n;
-            try (PreparedStatement upd = c.prepareStatement(CLAIM_UPDATE_SQL + marks(ids.size()) + ")")) {
+            try (PreparedStatement upd = c.prepareStatement(CLAIM_UPDATE_SQL + numbers(ids) + ")")) {
                 upd.setString(1, lease.queue());
                 upd.setInt(2, lease.drain());
                 upd.setString(3, lease.holder());
@@ -181,7 +187,6 @@ public final class JobQueue {
                 upd.setString(6, lease.holder());
                 upd.setLong(7, lease.epoch());
                 upd.setInt(8, lease.drain());
-                bindIds(upd, 9, ids);
                 n = upd.executeUpdate();
             }
             if (n == 0) {
@@ -196,7 +201,8 @@ public final class JobQueue {
 
     /**
      * The claim's UPDATE; parameters: queue, drain, holder, epoch (the lease), token, holder, epoch,
-     * drain, then the ids. Each row records the drain and epoch it was claimed under: the drain's
+     * drain; then append the ids ({@link #numbers}) and a closing parenthesis. Each row records the
+     * drain and epoch it was claimed under: the drain's
      * next holder rescues it if this one dies.
      */
     static final String CLAIM_UPDATE_SQL = "UPDATE quarry_jobs j JOIN quarry_leases l ON l.queue = ? AND l.drain = ? AND l.holder = ?"
@@ -216,9 +222,16 @@ public final class JobQueue {
     }
 
     /**
-     * Marks jobs done in one statement that matches each row on its id and its own claim token;
-     * the results the jobs carry ({@link ClaimedJob#result()}) are set by the same statement, so a
+     * Marks jobs done in one statement that matches each row on its id and its claim's token; the
+     * results the jobs carry ({@link ClaimedJob#result()}) are set by the same statement, so a
      * refused completion stores no result either.
+     *
+     * <p>The token test is {@code claim_token IN (the tokens of these jobs' claims)}, a handful of
+     * values, not one (id, token) pair per job, which MariaDB's range analysis expands job by job.
+     * It is as strict: a row carries the token of the last claim that took it, and a drain never
+     * holds two claims of one row at once (a row is claimed again only after it left running, and
+     * then its earlier run is not among the done ones); a row taken over by another drain carries
+     * that drain's token, which no claim of this one has.
      *
      * @return the jobs whose completion was refused because their row no longer carries this claim
      */
@@ -229,22 +242,21 @@ public final class JobQueue {
 
     private static List<ClaimedJob> markDone(Connection c, List<ClaimedJob> jobs) throws SQLException {
         int n;
-        // The plain id list is what lets MariaDB take the rows by primary key (given only the
-        // (id, claim_token) pairs it may scan the whole table); the pairs then check each row's token.
+        // The plain id list is what lets MariaDB take the rows by primary key.
         List<ClaimedJob> withResult = jobs.stream().filter(j -> j.result() != null).toList();
+        List<Long> ids = new ArrayList<>(jobs.size());
+        java.util.Set<Long> tokens = new java.util.LinkedHashSet<>();
+        for (ClaimedJob j : jobs) {
+            ids.add(j.id());
+            tokens.add(j.claimToken());
+        }
         try (PreparedStatement upd = c.prepareStatement("UPDATE quarry_jobs SET status = 'done', finished_at = NOW(6)"
                 + resultsSet(withResult.size())
-                + " WHERE id IN (" + marks(jobs.size()) + ") AND status = 'running'"
-                + " AND (id, claim_token) IN (" + String.join(",", Collections.nCopies(jobs.size(), "(?,?)")) + ")")) {
+                + " WHERE id IN (" + numbers(ids) + ") AND status = 'running' AND claim_token IN (" + numbers(tokens) + ")")) {
             int i = 1;
             for (ClaimedJob j : withResult) {
                 upd.setLong(i++, j.id());
                 upd.setString(i++, j.result());
-            }
-            for (ClaimedJob j : jobs) upd.setLong(i++, j.id());
-            for (ClaimedJob j : jobs) {
-                upd.setLong(i++, j.id());
-                upd.setLong(i++, j.claimToken());
             }
             n = upd.executeUpdate();
         }
@@ -283,6 +295,7 @@ public final class JobQueue {
         return tx.autoCommit("look for due jobs in queue " + queue, c -> {
             try (PreparedStatement sel = c.prepareStatement(HAS_DUE_SQL)) {
                 sel.setString(1, queue);
+                sel.setString(2, queue);
                 try (ResultSet rs = sel.executeQuery()) {
                     return rs.next();
                 }
@@ -319,9 +332,8 @@ public final class JobQueue {
     }
 
     /**
-     * Stages the queue once, in a transaction of its own: promotes the scheduled jobs that are due,
-     * and moves ready jobs with a future run_at to scheduled, up to {@code limit} rows. A claim
-     * does this itself; this is for tests and tools.
+     * Stages the queue once, in a transaction of its own: promotes up to {@code limit} scheduled
+     * jobs that are due. A claim does this itself; this is for tests and tools.
      *
      * @return how many rows changed state
      */
@@ -349,8 +361,7 @@ public final class JobQueue {
         }
         List<Long> ids = lockFree(c, found);
         if (ids.isEmpty()) return 0;
-        try (PreparedStatement upd = c.prepareStatement(STAGE_SQL + marks(ids.size()) + ")")) {
-            bindIds(upd, 1, ids);
+        try (PreparedStatement upd = c.prepareStatement(STAGE_SQL + numbers(ids) + ")")) {
             return upd.executeUpdate();
         }
     }
@@ -363,9 +374,8 @@ public final class JobQueue {
     private static List<Long> lockFree(Connection c, List<Long> ids) throws SQLException {
         if (ids.isEmpty()) return List.of();
         List<Long> locked = new ArrayList<>(ids.size());
-        try (PreparedStatement sel = c.prepareStatement("SELECT id FROM quarry_jobs WHERE id IN (" + marks(ids.size())
+        try (PreparedStatement sel = c.prepareStatement("SELECT id FROM quarry_jobs WHERE id IN (" + numbers(ids)
                 + ") FOR UPDATE SKIP LOCKED")) {
-            bindIds(sel, 1, ids);
             try (ResultSet rs = sel.executeQuery()) {
                 while (rs.next()) locked.add(rs.getLong(1));
             }
@@ -495,8 +505,7 @@ public final class JobQueue {
         Map<Long, ClaimedJob> byId = new HashMap<>();
         for (ClaimedJob j : jobs) byId.put(j.id(), j);
         try (PreparedStatement sel = c.prepareStatement(
-                "SELECT id, status, claim_token FROM quarry_jobs WHERE id IN (" + marks(jobs.size()) + ")")) {
-            bindIds(sel, 1, new ArrayList<>(byId.keySet()));
+                "SELECT id, status, claim_token FROM quarry_jobs WHERE id IN (" + numbers(byId.keySet()) + ")")) {
             try (ResultSet rs = sel.executeQuery()) {
                 while (rs.next()) {
                     ClaimedJob j = byId.get(rs.getLong(1));
@@ -529,12 +538,14 @@ public final class JobQueue {
         return Text.tail(error, MAX_ERROR_CHARS);
     }
 
-    static String marks(int n) {
-        return String.join(",", Collections.nCopies(n, "?"));
-    }
-
-    private static void bindIds(PreparedStatement ps, int from, List<Long> ids) throws SQLException {
-        for (int i = 0; i < ids.size(); i++) ps.setLong(from + i, ids.get(i));
+    /** Numbers as a comma-separated list of decimal literals, for an {@code IN (...)}: only longs, never text. */
+    static String numbers(java.util.Collection<Long> values) {
+        StringBuilder s = new StringBuilder(values.size() * 9);
+        for (long v : values) {
+            if (s.length() > 0) s.append(',');
+            s.append(v);
+        }
+        return s.toString();
     }
 
     /** A job found running under a dead drain, and where it went. */

@@ -5,7 +5,9 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -231,6 +233,33 @@ public final class LeaseStore {
                     return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
                 }
             }
+        });
+    }
+
+    /**
+     * The drains whose lease ran out while still held by a node Quartz would declare dead (no
+     * check-in within its interval plus {@link #QUARTZ_CHECKIN_GRACE_MILLIS}): it died, or froze
+     * past the lease. Live holders whose renewals failed (a database outage) are left to renew or
+     * to Quartz, as before. Only drains of the queues in {@code drains}, numbered at most
+     * {@code drains.get(queue)}. One read of the small lease table; nothing locked.
+     */
+    public List<Map.Entry<String, Integer>> abandoned(Map<String, Integer> drains) {
+        return tx.autoCommit("read the expired leases", c -> {
+            List<Map.Entry<String, Integer>> out = new ArrayList<>();
+            try (PreparedStatement sel = c.prepareStatement("SELECT l.queue, l.drain FROM quarry_leases l WHERE l.holder IS NOT NULL"
+                    + " AND l.expires_at < NOW(6) AND NOT EXISTS (SELECT 1 FROM " + quartzTablePrefix + "SCHEDULER_STATE s"
+                    + " WHERE s.SCHED_NAME = ? AND s.INSTANCE_NAME = l.holder AND s.LAST_CHECKIN_TIME + s.CHECKIN_INTERVAL + ? >= ?)")) {
+                sel.setString(1, schedulerName);
+                sel.setLong(2, QUARTZ_CHECKIN_GRACE_MILLIS);
+                sel.setLong(3, System.currentTimeMillis());
+                try (ResultSet rs = sel.executeQuery()) {
+                    while (rs.next()) {
+                        Integer most = drains.get(rs.getString(1));
+                        if (most != null && rs.getInt(2) <= most) out.add(Map.entry(rs.getString(1), rs.getInt(2)));
+                    }
+                }
+            }
+            return out;
         });
     }
 

@@ -39,11 +39,19 @@ final class ScheduleSync {
     static final String SCHEDULE_GROUP = "quarry-schedule";
     static final String WATCH_GROUP = "quarry-watch";
     private static final Logger log = LoggerFactory.getLogger(ScheduleSync.class);
+    static final String RECORD_SQL = "REPLACE INTO quarry_schedule_nodes (node, fingerprint, names) VALUES (?, ?, ?)";
+    /** The rows of nodes with no Quartz check-in, but this node's; formatted with Quartz's table prefix. */
+    static final String FORGET_UNCHECKED_SQL = "DELETE n FROM quarry_schedule_nodes n LEFT JOIN %sSCHEDULER_STATE st"
+            + " ON st.SCHED_NAME = ? AND st.INSTANCE_NAME = n.node WHERE st.INSTANCE_NAME IS NULL AND n.node <> ?";
+    static final String REASSERT_SQL = "INSERT IGNORE INTO quarry_schedule_nodes (node, fingerprint, names, started_at) VALUES (?, ?, ?, ?)";
 
     private final Scheduler scheduler;
     private final Transactions tx;
     private final String node;
     private final String quartzPrefix;
+    private String fingerprint;
+    private String names;
+    private java.sql.Timestamp startedAt;
 
     ScheduleSync(Scheduler scheduler, Transactions tx, String node, String quartzPrefix) {
         this.scheduler = scheduler;
@@ -72,24 +80,65 @@ final class ScheduleSync {
         List<String> names = new ArrayList<>();
         config.schedules().forEach(d -> names.add("schedule:" + d.name()));
         config.watches().forEach(w -> names.add("watch:" + w.name()));
-        tx.inTransaction("record this node's schedule config", c -> {
-            try (PreparedStatement ps = c.prepareStatement("REPLACE INTO quarry_schedule_nodes (node, fingerprint, names) VALUES (?, ?, ?)")) {
+        fingerprint = config.fingerprint();
+        this.names = String.join(",", names);
+    }
+
+    /**
+     * Records this node's config row; call once the scheduler has started. A peer's clean-up
+     * removes the rows of nodes with no Quartz check-in, so a row written before this node's
+     * first check-in (at its start) could be taken by a peer starting at the same moment, and the
+     * disagreement of this node's config would never show. Rows of nodes no longer checked in
+     * (killed, or failed over) count for nothing and are removed here.
+     */
+    void record() {
+        if (fingerprint == null) throw new IllegalStateException("record() before reconcile()");
+        startedAt = tx.inTransaction("record this node's schedule config", c -> {
+            try (PreparedStatement ps = c.prepareStatement(RECORD_SQL)) {
                 ps.setString(1, node);
-                ps.setString(2, config.fingerprint());
-                ps.setString(3, String.join(",", names));
+                ps.setString(2, fingerprint);
+                ps.setString(3, names);
                 ps.executeUpdate();
             }
-            // Rows of nodes no longer checked in to Quartz (killed, or failed over) count for nothing: removed here.
-            try (PreparedStatement ps = c.prepareStatement("DELETE n FROM quarry_schedule_nodes n LEFT JOIN " + quartzPrefix + "SCHEDULER_STATE st"
-                    + " ON st.SCHED_NAME = ? AND st.INSTANCE_NAME = n.node WHERE st.INSTANCE_NAME IS NULL AND n.node <> ?")) {
-                ps.setString(1, scheduler.getSchedulerName());
+            try (PreparedStatement ps = c.prepareStatement(FORGET_UNCHECKED_SQL.formatted(quartzPrefix))) {
+                ps.setString(1, schedulerName());
                 ps.setString(2, node);
                 ps.executeUpdate();
-            } catch (SchedulerException e) {
-                throw new java.sql.SQLException(e.getMessage(), e);
             }
-            return null;
+            try (PreparedStatement ps = c.prepareStatement("SELECT started_at FROM quarry_schedule_nodes WHERE node = ?")) {
+                ps.setString(1, node);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getTimestamp(1);
+                }
+            }
         });
+    }
+
+    /**
+     * Writes this node's row again if a peer removed it, with its first start time, so the order
+     * of starts is unchanged. That happens to a node frozen past Quartz's failover (a peer removed
+     * its check-in) while another node started; once it runs again Quartz checks it in anew.
+     */
+    void reassert() {
+        if (startedAt == null) return;
+        tx.autoCommit("restore this node's schedule config row", c -> {
+            try (PreparedStatement ps = c.prepareStatement(REASSERT_SQL)) {
+                ps.setString(1, node);
+                ps.setString(2, fingerprint);
+                ps.setString(3, names);
+                ps.setTimestamp(4, startedAt);
+                return ps.executeUpdate();
+            }
+        });
+    }
+
+    private String schedulerName() throws java.sql.SQLException {
+        try {
+            return scheduler.getSchedulerName();
+        } catch (SchedulerException e) {
+            throw new java.sql.SQLException(e.getMessage(), e);
+        }
     }
 
     void forget() {

@@ -38,7 +38,7 @@ public final class Schedules {
         this.pruneEvery = pruneEvery;
     }
 
-    /** Reconciles the cluster's schedules and watches with this node's config (before the scheduler starts). */
+    /** Reconciles the cluster's schedules and watches with this node's config (before the scheduler starts; {@link #started} after). */
     public static Schedules reconcile(Scheduler scheduler, Transactions tx, QuarryConfig config, String node) throws SchedulerException {
         Duration done = config.retention().getOrDefault("done", MIN_KEEP);
         Schedules s = new Schedules(new FireEnqueuer(tx), new ScheduleSync(scheduler, tx, node, config.quartz().getProperty("org.quartz.jobStore.tablePrefix")), done.compareTo(MIN_KEEP) < 0 ? MIN_KEEP : done,
@@ -52,13 +52,28 @@ public final class Schedules {
         return Map.of(ScheduleJob.class, () -> new ScheduleJob(fires), WatchScanJob.class, () -> new WatchScanJob(fires));
     }
 
-    public void startPruning() {
+    /**
+     * Once the scheduler has started: records this node's config for the disagreement check, and
+     * starts the pruning of old fire rows (each pass also restores the config row if a peer
+     * removed it while this node was frozen).
+     */
+    public void started() {
+        sync.record();
+        startPruning();
+    }
+
+    private void startPruning() {
         pruner = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "quarry-fires-pruner");
             t.setDaemon(true);
             return t;
         });
         pruner.scheduleWithFixedDelay(() -> {
+            try {
+                sync.reassert();
+            } catch (QuarryException e) {
+                log.warn("could not restore this node's schedule config row: {}", e.getMessage());
+            }
             try {
                 int n = fires.prune(keep);
                 if (n > 0) log.info("pruned {} fire records older than {}", n, dev.quarry.internal.config.Durations.format(keep));

@@ -50,6 +50,7 @@ public final class SchemaCheck {
                     problems.addAll(shapeProblems(c, db));
                     problems.addAll(progressResultProblems(c, db));
                     problems.addAll(scheduleProblems(c, db));
+                    problems.addAll(dueIndexProblems(c, db));
                 }
             }
             return problems;
@@ -71,14 +72,6 @@ public final class SchemaCheck {
              ResultSet rs = ps.executeQuery()) {
             if (!rs.next() || !rs.getString(1).contains("'scheduled'")) {
                 problems.add("column quarry_jobs.status of database " + db + " has no 'scheduled' state: run " + upgrade);
-            }
-        }
-        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM information_schema.STATISTICS"
-                + " WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'quarry_jobs' AND INDEX_NAME = 'quarry_jobs_due'"
-                + " AND SEQ_IN_INDEX = 3 AND COLUMN_NAME = 'run_at'");
-             ResultSet rs = ps.executeQuery()) {
-            if (!rs.next()) {
-                problems.add("index quarry_jobs_due of table quarry_jobs in database " + db + " is missing: run " + upgrade);
             }
         }
         if (!exists(c, "quarry_node_queues")) problems.add("table quarry_node_queues is missing from database " + db + ": run " + upgrade);
@@ -124,6 +117,30 @@ public final class SchemaCheck {
             }
         }
         return problems;
+    }
+
+    /**
+     * What version 4 changed: quarry_jobs_due is (scheduled_queue, run_at). Without it the node's
+     * staging and due checks find nothing to bound them, and every claim and completion would
+     * still write the index it replaced.
+     */
+    private static List<String> dueIndexProblems(Connection c, String db) throws SQLException {
+        String upgrade = SchemaScripts.scriptName(4);
+        if (!hasColumn(c, "quarry_jobs", "scheduled_queue")) {
+            return List.of("column quarry_jobs.scheduled_queue is missing from database " + db + ": run " + upgrade);
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT COLUMN_NAME FROM information_schema.STATISTICS"
+                + " WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'quarry_jobs' AND INDEX_NAME = 'quarry_jobs_due'"
+                + " ORDER BY SEQ_IN_INDEX");
+             ResultSet rs = ps.executeQuery()) {
+            List<String> columns = new ArrayList<>();
+            while (rs.next()) columns.add(rs.getString(1));
+            if (!columns.equals(List.of("scheduled_queue", "run_at"))) {
+                return List.of("index quarry_jobs_due of table quarry_jobs in database " + db + " is not (scheduled_queue, run_at): run "
+                        + upgrade);
+            }
+        }
+        return List.of();
     }
 
     /** What version 3 added for schedules and watch folders. */

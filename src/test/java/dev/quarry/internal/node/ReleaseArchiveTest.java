@@ -77,6 +77,7 @@ class ReleaseArchiveTest {
             }
         }
         assertThat(home.resolve("systemd/quarry.service")).content().contains("ExecStart=/opt/quarry/bin/start --foreground")
+                .contains("Environment=QUARRY_CONSOLE_LEVEL=WARN")
                 .contains("Type=simple").contains("KillSignal=SIGTERM").contains("Restart=on-failure");
 
         Result tools = run(Map.of(), "bash", "-c", "command -v mvn || echo no-mvn; command -v java");

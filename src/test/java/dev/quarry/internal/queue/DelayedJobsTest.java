@@ -14,6 +14,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -169,12 +170,30 @@ class DelayedJobsTest {
     }
 
     @Test
-    void a_ready_row_with_a_future_run_at_is_moved_to_scheduled_and_not_claimed() {
-        long early = db.insert("INSERT INTO quarry_jobs (type, status, run_at) VALUES ('noop', 'ready', NOW(6) + INTERVAL 1 HOUR)");
+    void a_ready_row_written_with_a_future_run_at_is_not_claimed_before_it_and_is_once_due() {
+        // Only by hand: the status column's default makes a delayed INSERT scheduled.
+        long early = db.insert("INSERT INTO quarry_jobs (type, status, run_at) VALUES ('noop', 'ready', NOW(6) + INTERVAL 1500000 MICROSECOND)");
         long due = db.insertJob("noop", "{}");
-        List<ClaimedJob> claimed = jobs.claim(lease(), LEASE, 10, 5, 1000);
+        Lease lease = lease();
+        List<ClaimedJob> claimed = jobs.claim(lease, LEASE, 10, 5, 1000);
         assertThat(claimed).extracting(ClaimedJob::id).containsExactly(due);
-        assertThat(db.status(early)).isEqualTo("scheduled");
+        assertThat(db.status(early)).isEqualTo("ready");
+        Poll.until(Duration.ofSeconds(10), "the job claimed once due", () -> !jobs.claim(lease, LEASE, 10, 5, 1000).isEmpty(), () -> "job " + early + " never claimed");
+        assertThat(db.status(early)).isEqualTo("running");
+        assertThat(db.count("SELECT COUNT(*) FROM quarry_jobs WHERE id = ? AND started_at >= run_at", early)).isEqualTo(1);
+    }
+
+    @Test
+    void the_staging_reads_the_due_index_of_scheduled_jobs_and_a_job_that_runs_at_once_never_enters_it() {
+        List<Map<String, Object>> plan = db.query("EXPLAIN " + JobQueue.STAGE_FIND_SQL, "default", 1000);
+        assertThat(plan.get(0).get("key")).as(plan.toString()).isEqualTo("quarry_jobs_due");
+        long now = db.insertJob("noop", "{}");
+        long later = db.insert("INSERT INTO quarry_jobs (type, run_at) VALUES ('noop', NOW(6) + INTERVAL 1 HOUR)");
+        assertThat(db.job(now).get("scheduled_queue")).isNull();
+        assertThat(db.job(later).get("scheduled_queue")).isEqualTo("default");
+        jobs.claim(lease(), LEASE, 10, 5, 1000);
+        assertThat(db.status(now)).isEqualTo("running");
+        assertThat(db.job(now).get("scheduled_queue")).isNull();
     }
 
     @Test
