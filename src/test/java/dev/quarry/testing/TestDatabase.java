@@ -139,14 +139,17 @@ public final class TestDatabase implements AutoCloseable {
 
     /**
      * Records every take-over of a drain's lease (each new epoch) in {@code test_leases}, in
-     * database time, so tests can tell who held each drain of a queue at any moment.
+     * database time, so tests can tell who held each drain of a queue at any moment, and, for a
+     * lease taken from a holder, when that holder's lease had expired ({@code previous_expires_at}).
      */
     public TestDatabase withLeaseAudit() {
         exec("CREATE TABLE test_leases (seq BIGINT AUTO_INCREMENT PRIMARY KEY, queue VARCHAR(64), drain INT, holder VARCHAR(200),"
-                + " epoch BIGINT, at DATETIME(6) NOT NULL DEFAULT NOW(6))");
+                + " epoch BIGINT, previous_holder VARCHAR(200) NULL, previous_expires_at DATETIME(6) NULL,"
+                + " at DATETIME(6) NOT NULL DEFAULT NOW(6))");
         exec("CREATE TRIGGER test_lease_audit AFTER UPDATE ON quarry_leases FOR EACH ROW"
                 + " IF NEW.epoch <> OLD.epoch THEN"
-                + " INSERT INTO test_leases (queue, drain, holder, epoch) VALUES (NEW.queue, NEW.drain, NEW.holder, NEW.epoch); END IF");
+                + " INSERT INTO test_leases (queue, drain, holder, epoch, previous_holder, previous_expires_at)"
+                + " VALUES (NEW.queue, NEW.drain, NEW.holder, NEW.epoch, OLD.holder, OLD.expires_at); END IF");
         return this;
     }
 

@@ -138,16 +138,20 @@ class DrainsClusterTest {
             Poll.until(LONG, "drain 2's lease taken after its expiry and its jobs rescued", () -> epoch(2) > epochBefore
                     && count("SELECT COUNT(*) FROM quarry_jobs WHERE status = 'running' AND drain = 2") == 0, () -> holders().toString());
             Timestamp rescuedAt = now();
+            assertTakenSoonAfterExpiry(2, killedId);
             assertThat(idleSeconds(killedAt, rescuedAt, killed.name())).as("seconds in which the live drains claimed nothing").isEmpty();
             assertThat(perNode(holders())).as("no survivor holds more than its one drain of the queue").allSatisfy((n, d) -> assertThat(d).isEqualTo(1L));
 
-            // SIGSTOP of one of the two survivors, across the range: past the lease (40 s: the drain
-            // is taken, its jobs rescued), shorter than Quartz's failover (12 s), and between it and
-            // the lease (22 s: Quartz may recover the drain elsewhere, the lease holds). The longest
-            // goes first: once Quartz has recovered a node's drain over a stall it survived, a later
-            // death of that node is noticed at the drain's next cron fire, not by a recovery (README).
+            // SIGSTOP of one of the two survivors, across the range: between Quartz's failover and
+            // the lease (22 s: Quartz recovers the drain's fire elsewhere, the lease holds), past the
+            // lease (40 s: the drain is taken, its jobs rescued), and shorter than Quartz's failover
+            // (12 s). The 22 s stall goes first on purpose: Quartz's recovery has then used up the
+            // fire it recorded for the frozen node's drain, so in the 40 s stall that follows Quartz
+            // has nothing left to recover, and only the nodes' look for expired leases of holders that
+            // stopped checking in can take the drain over (before it, the drain's next cron fire, up
+            // to a minute later, did).
             Map<String, List<Timestamp[]>> frozenWindows = new HashMap<>();
-            for (int stall : new int[] {40, 12, 22}) {
+            for (int stall : new int[] {22, 40, 12}) {
                 Map<Integer, String> held = holders();
                 String frozenId = held.values().iterator().next();
                 NodeProcess frozen = byId.get(frozenId);
@@ -166,6 +170,7 @@ class DrainsClusterTest {
                     assertThat(epoch(frozenDrain)).as("a %d s stall is within the 30 s lease: drain %d kept", stall, frozenDrain).isEqualTo(frozenEpoch);
                 } else {
                     assertThat(epoch(frozenDrain)).as("a %d s stall outlives the 30 s lease: drain %d taken", stall, frozenDrain).isGreaterThan(frozenEpoch);
+                    assertTakenSoonAfterExpiry(frozenDrain, frozenId);
                     Poll.until(LONG, "the resumed node to notice it lost its drain",
                             () -> frozen.output().contains("was lost: another node took the drain over"), frozen::tail);
                 }
@@ -189,6 +194,19 @@ class DrainsClusterTest {
         // stall), may have run twice: at most its 4 workers' each time.
         assertThat(count("SELECT COUNT(*) FROM (SELECT job_id FROM test_runs GROUP BY job_id HAVING COUNT(*) > 1) d")).isLessThanOrEqualTo(8);
         assertThat(mostAtOnce()).as("the queue's global concurrency limit, drains x workers").isLessThanOrEqualTo(12);
+    }
+
+    /**
+     * The drain's lease was taken from {@code holder} within 5 s of its expiry (README: every node
+     * looks every tenth of the 30 s lease, then the fire starts on a Quartz thread).
+     */
+    private void assertTakenSoonAfterExpiry(int drain, String holder) {
+        List<Map<String, Object>> takes = db.query("SELECT TIMESTAMPDIFF(MICROSECOND, previous_expires_at, at) / 1e6 AS late_s FROM test_leases"
+                + " WHERE queue = 'default' AND drain = ? AND previous_holder = ? ORDER BY seq DESC LIMIT 1", drain, holder);
+        assertThat(takes).as("a take-over of drain %d from %s", drain, holder).hasSize(1);
+        double lateSeconds = ((Number) takes.get(0).get("late_s")).doubleValue();
+        System.out.printf("drain %d taken from %s %.3f s after its lease expired%n", drain, holder, lateSeconds);
+        assertThat(lateSeconds).as("seconds from drain %d's lease expiry to its take-over", drain).isBetween(0.0, 5.0);
     }
 
     private static String fastConfig(int drains) {
