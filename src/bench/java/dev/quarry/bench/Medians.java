@@ -7,8 +7,11 @@ import java.util.Map;
 
 /**
  * With {@code --repeat}, one more row per run and backlog: the median of each figure over the
- * repetitions that ended ok. The ratio is the median Quarry rate over the median baseline rate.
- * On a shared machine a single short run can be off by a factor of two either way.
+ * repetitions that ended ok. The ratio is the median Quarry rate over the median baseline rate;
+ * {@code each_ratio} lists each repetition's own ratio (to the baseline run just before it) and
+ * {@code median_rep_ratio} is their median, the paired figure, which a slow baseline repetition
+ * cannot lift on its own. On a shared machine a single short run can be off by a factor of two
+ * either way.
  */
 final class Medians {
     private static final List<String> FIGURES = List.of("jobs_per_s", "p50_delay_ms", "p99_delay_ms", "max_delay_ms",
@@ -45,7 +48,13 @@ final class Medians {
             if (rows.get(0).get("queue_drains") != null) m.put("queue_drains", rows.get(0).get("queue_drains"));
             List<String> each = new ArrayList<>();
             for (ResultRow r : rows) each.add(r.get("jobs_per_s"));
-            m.put("reps", rows.size()).put("each_jobs_per_s", String.join("/", each)).put("status", "ok");
+            m.put("reps", rows.size()).put("each_jobs_per_s", String.join("/", each));
+            if (rows.stream().allMatch(r -> r.get("ratio") != null)) {
+                List<String> ratios = new ArrayList<>();
+                for (ResultRow r : rows) ratios.add(r.get("ratio"));
+                m.put("each_ratio", String.join("/", ratios)).put("median_rep_ratio", median(rows, "ratio"));
+            }
+            m.put("status", "ok");
             out.add(m);
         });
         return out;
