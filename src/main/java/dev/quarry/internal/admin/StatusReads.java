@@ -49,9 +49,9 @@ public final class StatusReads {
     static final String COUNT_SQL = "SELECT COUNT(*) FROM quarry_jobs WHERE queue = ? AND status = ?";
     /** Counts at most the last parameter's entries of one (queue, status) index range: a cap, not a pass over millions. */
     static final String COUNT_UP_TO_SQL = "SELECT COUNT(*) FROM (SELECT 1 FROM quarry_jobs WHERE queue = ? AND status = ? LIMIT ?) t";
-    /** The queue's range of the claim index (its ready jobs), checked for run_at on the index entries. */
+    /** The ready range of the claim index, checked for run_at on the index entries. */
     static final String OLDEST_DUE_SQL = "SELECT TIMESTAMPDIFF(MICROSECOND, MIN(t), NOW(6)) DIV 1000 FROM ("
-            + "SELECT MIN(run_at) AS t FROM quarry_jobs WHERE ready_queue = ? AND run_at <= NOW(6)"
+            + "SELECT MIN(run_at) AS t FROM quarry_jobs WHERE queue = ? AND status = 'ready' AND run_at <= NOW(6)"
             // a due job no drain has promoted yet is due all the same; quarry_jobs_due bounds its run_at
             + " UNION ALL SELECT MIN(run_at) FROM quarry_jobs WHERE scheduled_queue = ? AND run_at <= NOW(6)) due";
     /**
@@ -150,8 +150,8 @@ public final class StatusReads {
             for (Map.Entry<String, Set<JobState>> e : present.entrySet()) {
                 QueueBuilder q = queues.get(e.getKey());
                 for (JobState st : e.getValue()) {
-                    // Live states are what an operator acts on: exact, one (queue, status) range of quarry_jobs_finished.
-                    // Finished ones are what retention keeps by the million: counted up to the cap.
+                    // Live states are what an operator acts on, and the claim index holds only them in these ranges:
+                    // exact. Finished ones are what retention keeps by the million: counted up to the cap.
                     q.counts.put(st, st.finished() ? countUpTo(c, q.name, st, cap) : Count.exact(count(c, q.name, st)));
                 }
                 if (e.getValue().contains(JobState.READY) || e.getValue().contains(JobState.SCHEDULED)) {

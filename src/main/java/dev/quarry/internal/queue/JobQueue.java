@@ -24,12 +24,10 @@ import java.util.concurrent.TimeUnit;
  * the driver and the server a bound parameter each (a round binds hundreds); text travels as
  * bound parameters.
  *
- * <p>The claim index, quarry_jobs_claim (ready_queue, priority, run_at, id), holds a queue's
- * ready jobs and nothing else of it (schema version 4: ready_queue is the queue while the job is
- * ready, NULL otherwise), so a claim moves each job's entry once and its completion not at all.
- * A job that is not yet due waits as {@code scheduled}, outside that range: a claim reads about
- * as many index entries as it claims, however many jobs wait for a later run_at (MariaDB has no
- * skip scan, and the claim index, led by priority, cannot bound run_at). A claim first promotes the scheduled jobs that have come due
+ * <p>A job that is not yet due waits as {@code scheduled}, outside the claim's index range: a
+ * claim reads about as many index entries as it claims, however many jobs wait for a later
+ * run_at (MariaDB has no skip scan, and the claim index, led by priority after the status,
+ * cannot bound run_at). A claim first promotes the scheduled jobs that have come due
  * ({@link #STAGE_SQL}), in its own transaction, so a promoted job can be claimed by the locking
  * read that follows. While a queue's claims come back full, at most every
  * {@link #STAGE_EVERY_NANOS}; a claim after a short one always stages, so an idle drain stages
@@ -42,7 +40,7 @@ public final class JobQueue {
     /**
      * The claim's locking read; parameters: payload limit, default max attempts, queue, batch size.
      * The claim index is named: with few ready rows the optimizer may pick quarry_jobs_finished,
-     * which bounds (queue, status) too but then sorts the whole ready range by priority.
+     * which bounds (queue, status) but then sorts the whole ready range by priority.
      */
     static final String CLAIM_SQL = claimSql("");
 
@@ -59,7 +57,7 @@ public final class JobQueue {
         return "SELECT id, type, IF(LENGTH(payload) <= ?, payload, NULL), LENGTH(payload), attempts,"
                 + " COALESCE(max_attempts, ?), priority, run_at, TIMESTAMPDIFF(MICROSECOND, GREATEST(created_at, run_at), NOW(6))"
                 + " FROM quarry_jobs FORCE INDEX (quarry_jobs_claim)"
-                + " WHERE ready_queue = ? AND run_at <= NOW(6)" + after
+                + " WHERE queue = ? AND status = 'ready' AND run_at <= NOW(6)" + after
                 + " ORDER BY priority, run_at, id LIMIT ? FOR UPDATE SKIP LOCKED";
     }
 
@@ -105,7 +103,7 @@ public final class JobQueue {
      * Whether the queue has a job due now, ready (the head of the claim index) or still scheduled
      * (quarry_jobs_due); each half reads one index entry when it finds one. Parameters: queue, queue.
      */
-    static final String HAS_DUE_SQL = "(SELECT 1 FROM quarry_jobs WHERE ready_queue = ? AND run_at <= NOW(6) LIMIT 1)"
+    static final String HAS_DUE_SQL = "(SELECT 1 FROM quarry_jobs WHERE queue = ? AND status = 'ready' AND run_at <= NOW(6) LIMIT 1)"
             + " UNION ALL (SELECT 1 FROM quarry_jobs WHERE scheduled_queue = ? AND run_at <= NOW(6) LIMIT 1) LIMIT 1";
 
     private final Transactions tx;

@@ -8,7 +8,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import javax.sql.DataSource;
 
 /**
@@ -51,7 +50,7 @@ public final class SchemaCheck {
                     problems.addAll(shapeProblems(c, db));
                     problems.addAll(progressResultProblems(c, db));
                     problems.addAll(scheduleProblems(c, db));
-                    problems.addAll(waitingIndexProblems(c, db));
+                    problems.addAll(dueIndexProblems(c, db));
                 }
             }
             return problems;
@@ -121,38 +120,27 @@ public final class SchemaCheck {
     }
 
     /**
-     * What version 4 changed: quarry_jobs_claim is (ready_queue, priority, run_at, id) and
-     * quarry_jobs_due (scheduled_queue, run_at). Without them the node's claims and due checks find
-     * nothing to bound them, and every completion would still write the indexes they replaced.
+     * What version 4 changed: quarry_jobs_due is (scheduled_queue, run_at). Without it the node's
+     * staging and due checks find nothing to bound them, and every claim and completion would
+     * still write the index it replaced.
      */
-    private static List<String> waitingIndexProblems(Connection c, String db) throws SQLException {
+    private static List<String> dueIndexProblems(Connection c, String db) throws SQLException {
         String upgrade = SchemaScripts.scriptName(4);
-        List<String> problems = new ArrayList<>();
-        indexProblem(c, db, upgrade, "ready_queue", "quarry_jobs_claim", List.of("ready_queue", "priority", "run_at", "id"))
-                .ifPresent(problems::add);
-        indexProblem(c, db, upgrade, "scheduled_queue", "quarry_jobs_due", List.of("scheduled_queue", "run_at")).ifPresent(problems::add);
-        return problems;
-    }
-
-    /** The generated column the index leads with is missing, or the index is not made of {@code columns}. */
-    private static Optional<String> indexProblem(Connection c, String db, String upgrade, String column, String index,
-                                                           List<String> columns) throws SQLException {
-        if (!hasColumn(c, "quarry_jobs", column)) {
-            return Optional.of("column quarry_jobs." + column + " is missing from database " + db + ": run " + upgrade);
+        if (!hasColumn(c, "quarry_jobs", "scheduled_queue")) {
+            return List.of("column quarry_jobs.scheduled_queue is missing from database " + db + ": run " + upgrade);
         }
         try (PreparedStatement ps = c.prepareStatement("SELECT COLUMN_NAME FROM information_schema.STATISTICS"
-                + " WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'quarry_jobs' AND INDEX_NAME = ? ORDER BY SEQ_IN_INDEX")) {
-            ps.setString(1, index);
-            try (ResultSet rs = ps.executeQuery()) {
-                List<String> found = new ArrayList<>();
-                while (rs.next()) found.add(rs.getString(1));
-                if (!found.equals(columns)) {
-                    return Optional.of("index " + index + " of table quarry_jobs in database " + db + " is not ("
-                            + String.join(", ", columns) + "): run " + upgrade);
-                }
+                + " WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'quarry_jobs' AND INDEX_NAME = 'quarry_jobs_due'"
+                + " ORDER BY SEQ_IN_INDEX");
+             ResultSet rs = ps.executeQuery()) {
+            List<String> columns = new ArrayList<>();
+            while (rs.next()) columns.add(rs.getString(1));
+            if (!columns.equals(List.of("scheduled_queue", "run_at"))) {
+                return List.of("index quarry_jobs_due of table quarry_jobs in database " + db + " is not (scheduled_queue, run_at): run "
+                        + upgrade);
             }
         }
-        return Optional.empty();
+        return List.of();
     }
 
     /** What version 3 added for schedules and watch folders. */

@@ -24,7 +24,7 @@ public final class SchemaScripts {
      * to {@code i + 1}. A fresh install runs them all; an upgrade runs those after its version.
      */
     public static final List<String> QUARRY_SCRIPTS = List.of("sql/001_quarry_tables.sql", "sql/002_scheduled_state.sql",
-            "sql/003_drains_progress_schedules.sql", "sql/004_indexes_of_waiting_jobs.sql");
+            "sql/003_drains_progress_schedules.sql", "sql/004_due_index_of_scheduled_jobs.sql");
     /** The Quarry schema version this build needs; {@code quarry_schema_version} must hold it. */
     public static final int QUARRY_SCHEMA_VERSION = QUARRY_SCRIPTS.size();
     static final String QUARTZ_RESOURCE = "org/quartz/impl/jdbcjobstore/tables_mysql_innodb.sql";

@@ -112,7 +112,7 @@ class StartErrorsTest {
             try (NodeProcess node = NodeProcess.start("n", db, TestConfig.write(work.resolve("c"), "queues = default\n"), work, Map.of())) {
                 assertThat(node.awaitExit(EXIT)).isEqualTo(Main.EXIT_START);
                 assertThat(errorLines(node)).containsExactly("quarry: cannot start: database " + db.name()
-                        + " holds Quarry schema version 0, this node needs 4: run sql/001_quarry_tables.sql, then sql/002_scheduled_state.sql, then sql/003_drains_progress_schedules.sql, then sql/004_indexes_of_waiting_jobs.sql");
+                        + " holds Quarry schema version 0, this node needs 4: run sql/001_quarry_tables.sql, then sql/002_scheduled_state.sql, then sql/003_drains_progress_schedules.sql, then sql/004_due_index_of_scheduled_jobs.sql");
             }
         }
     }

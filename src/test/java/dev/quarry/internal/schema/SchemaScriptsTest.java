@@ -28,7 +28,7 @@ class SchemaScriptsTest {
     void each_quarry_script_is_numbered_by_the_version_it_makes_and_an_upgrade_runs_those_after_it() {
         assertThat(SchemaScripts.QUARRY_SCHEMA_VERSION).isEqualTo(4);
         assertThat(SchemaScripts.QUARRY_SCRIPTS).containsExactly("sql/001_quarry_tables.sql", "sql/002_scheduled_state.sql",
-                "sql/003_drains_progress_schedules.sql", "sql/004_indexes_of_waiting_jobs.sql");
+                "sql/003_drains_progress_schedules.sql", "sql/004_due_index_of_scheduled_jobs.sql");
         assertThat(SchemaScripts.script(1)).anyMatch(s -> s.startsWith("CREATE TABLE quarry_jobs"))
                 .noneMatch(s -> s.contains("scheduled"));
         assertThat(SchemaScripts.script(2)).anyMatch(s -> s.startsWith("ALTER TABLE quarry_jobs"))
@@ -44,9 +44,9 @@ class SchemaScriptsTest {
         assertThat(SchemaScripts.upgrade(3)).isEqualTo(SchemaScripts.script(4));
         assertThat(SchemaScripts.upgrade(4)).isEmpty();
         assertThat(SchemaScripts.scriptsAfter(1)).isEqualTo("sql/002_scheduled_state.sql, then sql/003_drains_progress_schedules.sql,"
-                + " then sql/004_indexes_of_waiting_jobs.sql");
+                + " then sql/004_due_index_of_scheduled_jobs.sql");
         assertThat(SchemaScripts.scriptsAfter(0)).isEqualTo("sql/001_quarry_tables.sql, then sql/002_scheduled_state.sql,"
-                + " then sql/003_drains_progress_schedules.sql, then sql/004_indexes_of_waiting_jobs.sql");
+                + " then sql/003_drains_progress_schedules.sql, then sql/004_due_index_of_scheduled_jobs.sql");
         assertThat(SchemaScripts.print(false, true)).contains("-- Quarry tables, schema version 1 (sql/001_quarry_tables.sql)")
                 .contains("-- Quarry tables, schema version 2 (sql/002_scheduled_state.sql)");
     }

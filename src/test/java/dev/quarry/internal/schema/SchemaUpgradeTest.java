@@ -29,11 +29,11 @@ class SchemaUpgradeTest {
     void a_version_1_database_is_refused_with_one_line_naming_the_upgrade_script() {
         try (TestDatabase db = TestDatabase.create("upgrade_refused", 1)) {
             assertThat(SchemaCheck.problems(db.dataSource(), "QRTZ_")).containsExactly("database " + db.name()
-                    + " holds Quarry schema version 1, this node needs 4: run sql/002_scheduled_state.sql, then sql/003_drains_progress_schedules.sql, then sql/004_indexes_of_waiting_jobs.sql");
+                    + " holds Quarry schema version 1, this node needs 4: run sql/002_scheduled_state.sql, then sql/003_drains_progress_schedules.sql, then sql/004_due_index_of_scheduled_jobs.sql");
         }
         try (TestDatabase db = TestDatabase.create("upgrade_refused", 2)) {
             assertThat(SchemaCheck.problems(db.dataSource(), "QRTZ_")).containsExactly("database " + db.name()
-                    + " holds Quarry schema version 2, this node needs 4: run sql/003_drains_progress_schedules.sql, then sql/004_indexes_of_waiting_jobs.sql");
+                    + " holds Quarry schema version 2, this node needs 4: run sql/003_drains_progress_schedules.sql, then sql/004_due_index_of_scheduled_jobs.sql");
         }
     }
 
@@ -54,21 +54,15 @@ class SchemaUpgradeTest {
                     "table quarry_schedules is missing from database " + db.name() + ": run sql/003_drains_progress_schedules.sql",
                     "table quarry_fires is missing from database " + db.name() + ": run sql/003_drains_progress_schedules.sql",
                     "table quarry_schedule_nodes is missing from database " + db.name() + ": run sql/003_drains_progress_schedules.sql",
-                    "column quarry_jobs.ready_queue is missing from database " + db.name() + ": run sql/004_indexes_of_waiting_jobs.sql",
-                    "column quarry_jobs.scheduled_queue is missing from database " + db.name() + ": run sql/004_indexes_of_waiting_jobs.sql");
+                    "column quarry_jobs.scheduled_queue is missing from database " + db.name() + ": run sql/004_due_index_of_scheduled_jobs.sql");
         }
         try (TestDatabase db = TestDatabase.create("upgrade_faked", 3)) {
             db.exec("INSERT INTO quarry_schema_version (version) VALUES (4)");
             assertThat(SchemaCheck.problems(db.dataSource(), "QRTZ_")).containsExactly(
-                    "column quarry_jobs.ready_queue is missing from database " + db.name() + ": run sql/004_indexes_of_waiting_jobs.sql",
-                    "column quarry_jobs.scheduled_queue is missing from database " + db.name() + ": run sql/004_indexes_of_waiting_jobs.sql");
-            db.exec("ALTER TABLE quarry_jobs ADD COLUMN scheduled_queue VARCHAR(64) AS (IF(status = 'scheduled', queue, NULL)) PERSISTENT,"
-                    + " ADD COLUMN ready_queue VARCHAR(64) AS (IF(status = 'ready', queue, NULL)) PERSISTENT");
-            assertThat(SchemaCheck.problems(db.dataSource(), "QRTZ_")).containsExactly(
-                    "index quarry_jobs_claim of table quarry_jobs in database " + db.name()
-                            + " is not (ready_queue, priority, run_at, id): run sql/004_indexes_of_waiting_jobs.sql",
-                    "index quarry_jobs_due of table quarry_jobs in database " + db.name()
-                            + " is not (scheduled_queue, run_at): run sql/004_indexes_of_waiting_jobs.sql");
+                    "column quarry_jobs.scheduled_queue is missing from database " + db.name() + ": run sql/004_due_index_of_scheduled_jobs.sql");
+            db.exec("ALTER TABLE quarry_jobs ADD COLUMN scheduled_queue VARCHAR(64) AS (IF(status = 'scheduled', queue, NULL)) PERSISTENT");
+            assertThat(SchemaCheck.problems(db.dataSource(), "QRTZ_")).containsExactly("index quarry_jobs_due of table quarry_jobs in database "
+                    + db.name() + " is not (scheduled_queue, run_at): run sql/004_due_index_of_scheduled_jobs.sql");
         }
         try (TestDatabase db = TestDatabase.create("upgrade_faked", 2)) {
             db.exec("INSERT INTO quarry_schema_version (version) VALUES (3), (4)");
@@ -83,8 +77,7 @@ class SchemaUpgradeTest {
                     "table quarry_schedules is missing from database " + db.name() + ": run sql/003_drains_progress_schedules.sql",
                     "table quarry_fires is missing from database " + db.name() + ": run sql/003_drains_progress_schedules.sql",
                     "table quarry_schedule_nodes is missing from database " + db.name() + ": run sql/003_drains_progress_schedules.sql",
-                    "column quarry_jobs.ready_queue is missing from database " + db.name() + ": run sql/004_indexes_of_waiting_jobs.sql",
-                    "column quarry_jobs.scheduled_queue is missing from database " + db.name() + ": run sql/004_indexes_of_waiting_jobs.sql");
+                    "column quarry_jobs.scheduled_queue is missing from database " + db.name() + ": run sql/004_due_index_of_scheduled_jobs.sql");
         }
     }
 
@@ -125,8 +118,6 @@ class SchemaUpgradeTest {
                 assertThat(now.remove("drain")).as("version 3's drain column, NULL (drain 1) for rows from before").isNull();
                 assertThat(now.remove("scheduled_queue")).as("version 4's scheduled_queue of the " + e.getKey() + " job")
                         .isEqualTo(expected.equals("scheduled") ? "default" : null);
-                assertThat(now.remove("ready_queue")).as("version 4's ready_queue of the " + e.getKey() + " job")
-                        .isEqualTo(expected.equals("ready") ? "default" : null);
                 for (String column : VERSION_3_COLUMNS) assertThat(now.remove(column)).as(column + " of the " + e.getKey() + " job").isNull();
                 assertThat(now).as("every other column of the " + e.getKey() + " job").isEqualTo(was);
             }
@@ -202,7 +193,7 @@ class SchemaUpgradeTest {
     void version_2_upgraded_to_3_has_the_progress_and_result_columns_and_keeps_every_row() throws SQLException {
         try (TestDatabase db = TestDatabase.create("upgrade_v3", 2)) {
             assertThat(SchemaCheck.problems(db.dataSource(), "QRTZ_")).containsExactly("database " + db.name()
-                    + " holds Quarry schema version 2, this node needs 4: run sql/003_drains_progress_schedules.sql, then sql/004_indexes_of_waiting_jobs.sql");
+                    + " holds Quarry schema version 2, this node needs 4: run sql/003_drains_progress_schedules.sql, then sql/004_due_index_of_scheduled_jobs.sql");
             long running = db.insert("INSERT INTO quarry_jobs (type, payload, status, attempts, claim_token, claimed_by, lease_epoch,"
                     + " started_at) VALUES ('noop', 'running', 'running', 1, 77, 'node-x', 3, NOW(6))");
             long done = db.insert("INSERT INTO quarry_jobs (type, payload, status, attempts, started_at, finished_at)"
@@ -226,7 +217,6 @@ class SchemaUpgradeTest {
                 assertThat(now.remove("drain")).as("drain of job " + id).isNull();
                 assertThat(now.remove("scheduled_queue")).as("scheduled_queue of job " + id)
                         .isEqualTo("scheduled".equals(now.get("status")) ? "default" : null);
-                assertThat(now.remove("ready_queue")).as("ready_queue of job " + id).isEqualTo("ready".equals(now.get("status")) ? "default" : null);
                 assertThat(now).as("every other column of job " + id).isEqualTo(before.get(id));
             }
             // The new columns take what a node writes.
@@ -250,7 +240,7 @@ class SchemaUpgradeTest {
     void a_version_2_database_takes_the_schedule_tables_and_the_script_runs_twice() throws SQLException {
         try (TestDatabase db = TestDatabase.create("upgrade3", 2)) {
             assertThat(SchemaCheck.problems(db.dataSource(), "QRTZ_")).containsExactly("database " + db.name()
-                    + " holds Quarry schema version 2, this node needs 4: run sql/003_drains_progress_schedules.sql, then sql/004_indexes_of_waiting_jobs.sql");
+                    + " holds Quarry schema version 2, this node needs 4: run sql/003_drains_progress_schedules.sql, then sql/004_due_index_of_scheduled_jobs.sql");
             try (Connection c = db.dataSource().getConnection()) {
                 SchemaScripts.apply(c, SchemaScripts.upgrade(2));
                 db.exec("INSERT INTO quarry_fires (source, fire_key, job_id) VALUES ('schedule:x', '2026-01-01T00:00:00Z', 1)");
@@ -262,15 +252,15 @@ class SchemaUpgradeTest {
     }
 
     /**
-     * Version 4: the claim index holds ready jobs only, the due index scheduled jobs only. A version-3 database with jobs in every
+     * Version 4: the due index holds scheduled jobs only. A version-3 database with jobs in every
      * state is named the script, takes it, keeps every row, promotes and claims as before, and takes
      * the script again unharmed.
      */
     @Test
-    void version_3_upgraded_to_4_keeps_every_row_and_its_claim_and_due_indexes_hold_the_ready_and_scheduled_jobs_only() throws SQLException {
+    void version_3_upgraded_to_4_keeps_every_row_and_its_due_index_holds_the_scheduled_jobs_only() throws SQLException {
         try (TestDatabase db = TestDatabase.create("upgrade_v4", 3)) {
             assertThat(SchemaCheck.problems(db.dataSource(), "QRTZ_")).containsExactly("database " + db.name()
-                    + " holds Quarry schema version 3, this node needs 4: run sql/004_indexes_of_waiting_jobs.sql");
+                    + " holds Quarry schema version 3, this node needs 4: run sql/004_due_index_of_scheduled_jobs.sql");
             Map<String, Long> ids = new HashMap<>();
             ids.put("ready", db.insertJob("noop", "{}"));
             ids.put("came-due", db.insert("INSERT INTO quarry_jobs (queue, type, status, run_at) VALUES ('mail', 'noop', 'scheduled',"
@@ -293,16 +283,11 @@ class SchemaUpgradeTest {
                 Map<String, Object> now = new HashMap<>(after.get(e.getValue()));
                 boolean scheduled = e.getKey().equals("came-due") || e.getKey().equals("tomorrow");
                 assertThat(now.remove("scheduled_queue")).as("scheduled_queue of the " + e.getKey() + " job").isEqualTo(scheduled ? "mail" : null);
-                assertThat(now.remove("ready_queue")).as("ready_queue of the " + e.getKey() + " job")
-                        .isEqualTo(e.getKey().equals("ready") ? "default" : null);
                 assertThat(now).as("every other column of the " + e.getKey() + " job").isEqualTo(before.get(e.getValue()));
             }
             assertThat(db.query("SELECT COLUMN_NAME FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE()"
                     + " AND TABLE_NAME = 'quarry_jobs' AND INDEX_NAME = 'quarry_jobs_due' ORDER BY SEQ_IN_INDEX"))
                     .extracting(r -> r.get("COLUMN_NAME")).containsExactly("scheduled_queue", "run_at");
-            assertThat(db.query("SELECT COLUMN_NAME FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE()"
-                    + " AND TABLE_NAME = 'quarry_jobs' AND INDEX_NAME = 'quarry_jobs_claim' ORDER BY SEQ_IN_INDEX"))
-                    .extracting(r -> r.get("COLUMN_NAME")).containsExactly("ready_queue", "priority", "run_at", "id");
             assertThatThrownBy(() -> db.insert("INSERT INTO quarry_jobs (type, unique_key) VALUES ('noop', 'k-tomorrow')"))
                     .as("a scheduled job still holds its key").hasMessageContaining("Duplicate entry 'k-tomorrow'");
 
@@ -313,7 +298,6 @@ class SchemaUpgradeTest {
             assertThat(db.status(ids.get("came-due"))).isEqualTo("ready");
             assertThat(db.status(ids.get("tomorrow"))).isEqualTo("scheduled");
             assertThat(db.job(ids.get("came-due")).get("scheduled_queue")).as("a promoted job leaves the due index").isNull();
-            assertThat(db.job(ids.get("came-due")).get("ready_queue")).as("and enters its queue's range of the claim index").isEqualTo("mail");
 
             // Run again, the script changes nothing.
             Map<Long, Map<String, Object>> settled = rows(db);
