@@ -27,6 +27,20 @@ public final class LeaseStore {
      */
     public static final long QUARTZ_CHECKIN_GRACE_MILLIS = 7_500;
 
+    /**
+     * A live node's check-in row {@code s} of Quartz's SCHEDULER_STATE: one Quartz would not yet
+     * declare dead (its last check-in younger than its interval plus the grace), on this node's
+     * clock, as Quartz's own test is. Two parameters, bound by {@link #bindLive}.
+     */
+    static final String LIVE_CHECKIN = "s.LAST_CHECKIN_TIME + s.CHECKIN_INTERVAL + ? >= ?";
+
+    /** Binds {@link #LIVE_CHECKIN}'s two parameters from {@code index}; returns the next index. */
+    static int bindLive(PreparedStatement ps, int index) throws SQLException {
+        ps.setLong(index, QUARTZ_CHECKIN_GRACE_MILLIS);
+        ps.setLong(index + 1, System.currentTimeMillis());
+        return index + 2;
+    }
+
     /** Drain 1's row, the queue's: created first by whoever needs a row of the queue, a drain's take or a pause. */
     static final String CREATE_FIRST_SQL = "INSERT IGNORE INTO quarry_leases (queue, drain) VALUES (?, 1)";
     /**
@@ -248,10 +262,9 @@ public final class LeaseStore {
             List<Map.Entry<String, Integer>> out = new ArrayList<>();
             try (PreparedStatement sel = c.prepareStatement("SELECT l.queue, l.drain FROM quarry_leases l WHERE l.holder IS NOT NULL"
                     + " AND l.expires_at < NOW(6) AND NOT EXISTS (SELECT 1 FROM " + quartzTablePrefix + "SCHEDULER_STATE s"
-                    + " WHERE s.SCHED_NAME = ? AND s.INSTANCE_NAME = l.holder AND s.LAST_CHECKIN_TIME + s.CHECKIN_INTERVAL + ? >= ?)")) {
+                    + " WHERE s.SCHED_NAME = ? AND s.INSTANCE_NAME = l.holder AND " + LIVE_CHECKIN + ")")) {
                 sel.setString(1, schedulerName);
-                sel.setLong(2, QUARTZ_CHECKIN_GRACE_MILLIS);
-                sel.setLong(3, System.currentTimeMillis());
+                bindLive(sel, 2);
                 try (ResultSet rs = sel.executeQuery()) {
                     while (rs.next()) {
                         Integer most = drains.get(rs.getString(1));
@@ -304,20 +317,18 @@ public final class LeaseStore {
     /**
      * The cluster's live nodes, each with the drains it holds now, counted per queue (a live node
      * that holds none maps to an empty map); the balancer's view of who drains how much. A node is
-     * live while Quartz would not yet declare it dead: its last check-in is younger than its
-     * check-in interval plus {@link #QUARTZ_CHECKIN_GRACE_MILLIS}, on this node's clock (Quartz's
-     * own test, which already asks for synchronized clocks).
+     * live while Quartz would not yet declare it dead ({@link #LIVE_CHECKIN}: Quartz's own test,
+     * on this node's clock, which Quartz already asks to be synchronized).
      */
     public Map<String, Map<String, Integer>> drainsByLiveNode() {
         return tx.autoCommit("read the cluster's drains", c -> {
             try (PreparedStatement sel = c.prepareStatement(
                     "SELECT s.INSTANCE_NAME, l.queue, COUNT(l.queue) FROM " + quartzTablePrefix + "SCHEDULER_STATE s"
                             + " LEFT JOIN quarry_leases l ON l.holder = s.INSTANCE_NAME AND l.expires_at > NOW(6)"
-                            + " WHERE s.SCHED_NAME = ? AND s.LAST_CHECKIN_TIME + s.CHECKIN_INTERVAL + ? >= ?"
+                            + " WHERE s.SCHED_NAME = ? AND " + LIVE_CHECKIN
                             + " GROUP BY s.INSTANCE_NAME, l.queue")) {
                 sel.setString(1, schedulerName);
-                sel.setLong(2, QUARTZ_CHECKIN_GRACE_MILLIS);
-                sel.setLong(3, System.currentTimeMillis());
+                bindLive(sel, 2);
                 Map<String, Map<String, Integer>> drains = new HashMap<>();
                 try (ResultSet rs = sel.executeQuery()) {
                     while (rs.next()) {

@@ -88,10 +88,9 @@ public final class NodeQueues {
         return tx.autoCommit("read which queues the cluster's nodes serve", c -> {
             try (PreparedStatement sel = c.prepareStatement("SELECT n.node, n.queue, n.drains FROM quarry_node_queues n JOIN " + quartzTablePrefix
                     + "SCHEDULER_STATE s ON s.SCHED_NAME = ? AND s.INSTANCE_NAME = n.node"
-                    + " WHERE s.LAST_CHECKIN_TIME + s.CHECKIN_INTERVAL + ? >= ?")) {
+                    + " WHERE " + LeaseStore.LIVE_CHECKIN)) {
                 sel.setString(1, schedulerName);
-                sel.setLong(2, LeaseStore.QUARTZ_CHECKIN_GRACE_MILLIS);
-                sel.setLong(3, System.currentTimeMillis());
+                LeaseStore.bindLive(sel, 2);
                 Map<String, Map<String, Integer>> out = new HashMap<>();
                 try (ResultSet rs = sel.executeQuery()) {
                     while (rs.next()) out.computeIfAbsent(rs.getString(1), k -> new HashMap<>()).put(rs.getString(2), rs.getInt(3));
