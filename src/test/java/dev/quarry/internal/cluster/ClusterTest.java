@@ -224,7 +224,16 @@ class ClusterTest {
             long doneDuringOutage = db.count("SELECT COUNT(*) FROM quarry_jobs WHERE status = 'done'");
             assertThat(nodes).allMatch(NodeProcess::alive);
             proxy.heal();
-            awaitAllDone(3000, LONG);
+            try {
+                awaitAllDone(3000, LONG);
+            } catch (AssertionError stuck) {
+                // A job left running: each node's thread dump (SIGQUIT) goes to its kept output, to show where its run is.
+                for (NodeProcess n : nodes) {
+                    n.signal("QUIT");
+                    Poll.until(Duration.ofSeconds(10), n.name() + "'s thread dump", () -> n.output().contains("Full thread dump"));
+                }
+                throw stuck;
+            }
             assertThat(doneDuringOutage).isLessThan(3000);
         }
         assertThat(nodes).as("no node exits over an outage").allMatch(NodeProcess::alive);
