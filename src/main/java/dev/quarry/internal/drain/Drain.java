@@ -4,6 +4,7 @@ import java.util.concurrent.locks.LockSupport;
 import dev.quarry.QuarryException;
 import dev.quarry.internal.Text;
 import dev.quarry.internal.queue.ClaimedJob;
+import dev.quarry.internal.queue.CommitUnconfirmedException;
 import dev.quarry.internal.queue.JobQueue;
 import dev.quarry.internal.queue.LeaseLostException;
 import dev.quarry.internal.queue.LeaseRefused;
@@ -69,6 +70,8 @@ public final class Drain {
     final Ticker ticker;
     final LeaseKeeper keeper;
     final Dispatcher dispatcher;
+    /** Claims whose commit was not confirmed: their rows, if they took any, are given back. */
+    final UnconfirmedClaims unconfirmed;
     private final Optional<Long> endNanos;
     private final boolean untilIdle;
     private final long pollNanos;
@@ -134,6 +137,7 @@ public final class Drain {
         this.pollNanos = rt.config.pollInterval().toNanos();
         this.keeper = new LeaseKeeper(rt.leases, queue, drain, rt.node, rt.config.leaseDuration(), ticker);
         this.dispatcher = new Dispatcher(rt, keeper, ticker);
+        this.unconfirmed = new UnconfirmedClaims(rt.config.leaseDuration().toNanos());
         this.nextCancelCheckNanos = ticker.nanos();
     }
 
@@ -306,7 +310,7 @@ public final class Drain {
                     boolean arriving = now - lastFoundNanos < pollNanos;
                     if (got < free) nextClaimNanos = now + (arriving ? Math.min(pollNanos, ACTIVE_POLL_NANOS) : pollNanos);
                     idle = got == 0 && !arriving;
-                    if (untilIdle && got == 0 && dispatcher.idle() && !outcomes.unrecorded()) {
+                    if (untilIdle && got == 0 && dispatcher.idle() && !outcomes.unrecorded() && !unconfirmed.unlooked()) {
                         endedBy = "idle";
                         return;
                     }
@@ -315,6 +319,7 @@ public final class Drain {
             renewIfDue();
             checkCancelRequests();
             rescueAgainIfDue();
+            returnUnconfirmedIfDue();
             now = ticker.nanos();
             if (now - nextBalanceCheckNanos >= 0) {
                 nextBalanceCheckNanos = now + BALANCE_CHECK_NANOS;
@@ -330,6 +335,7 @@ public final class Drain {
                 wakeAt = Math.min(wakeAt, Math.max(Math.max(nextClaimNanos, roundAt), lingering ? freeSinceNanos + LINGER_NANOS : now));
             }
             if (outcomes.unrecorded() && troubled) wakeAt = Math.min(wakeAt, retryAtNanos);
+            wakeAt = Math.min(wakeAt, Math.max(unconfirmed.nextLookNanos(now), roundAt));
             if (endNanos.isPresent()) wakeAt = Math.min(wakeAt, endNanos.get());
             long waitNanos = Math.max(wakeAt - ticker.nanos(), TimeUnit.MICROSECONDS.toNanos(200));
             if (lingering) {
@@ -353,6 +359,7 @@ public final class Drain {
      */
     int round(int limit) {
         long sent = ticker.nanos();
+        long token = JobQueue.newClaimToken();
         JobQueue.Claim claim;
         try {
             if (limit > 0 && idle && cursor == null && !outcomes.hasDone() && !keeper.renewDue() && !rt.jobs.hasDue(queue)) {
@@ -362,11 +369,16 @@ public final class Drain {
             }
             if (cursor != null && sent - cursorSinceNanos >= CURSOR_LIFE_NANOS) cursor = null; // from the head now and then
             claimedPastCursor = limit > 0 && cursor != null;
-            claim = rt.jobs.claim(keeper.lease(), keeper.duration(), keeper.renewDue(), limit, rt.config.maxAttempts(),
+            claim = rt.jobs.claim(keeper.lease(), keeper.duration(), keeper.renewDue(), token, limit, rt.config.maxAttempts(),
                     rt.config.payloadMaxBytes(), outcomes.pendingDone(), cursor);
         } catch (LeaseLostException e) {
             keeper.lost();
             throw e;
+        } catch (CommitUnconfirmedException e) {
+            // It may have taken jobs that no worker here runs: they are looked for and given back.
+            if (limit > 0) unconfirmed.add(token, ticker.nanos());
+            trouble(e);
+            return -1;
         } catch (QuarryException e) {
             trouble(e);
             return -1;
@@ -430,6 +442,30 @@ public final class Drain {
         } catch (QuarryException e) {
             nextRescueNanos = ticker.nanos() + RESCUE_AGAIN_NANOS;
             trouble(e);
+        }
+    }
+
+    /** Gives back the jobs that claims whose commit was not confirmed may have taken; see {@link UnconfirmedClaims}. */
+    void returnUnconfirmedIfDue() {
+        if (!unconfirmed.lookDue(ticker.nanos()) || backingOff() || keeper.isLost()) return;
+        returnUnconfirmed();
+    }
+
+    /** One look for the rows of unconfirmed claims; false when the database failed (they wait for the next look). */
+    boolean returnUnconfirmed() {
+        try {
+            List<Long> ids = rt.jobs.returnUnconfirmed(keeper.lease(), unconfirmed.tokens());
+            unconfirmed.looked(ticker.nanos(), keeper.lastConfirmedSentNanos());
+            recovered();
+            for (Long id : ids) {
+                outcomes.givenBack++;
+                log.warn("job {} given back unrun: the claim that took it was not confirmed (the database connection broke as it"
+                        + " committed); the attempt does not count", id);
+            }
+            return true;
+        } catch (QuarryException e) {
+            trouble(e);
+            return false;
         }
     }
 

@@ -40,6 +40,7 @@ public final class LeaseKeeper {
     /** Until when (ticker time) this drain may start jobs; no job starts, and running ones stop, after it. */
     private volatile long gateClosesNanos;
     private long nextRenewNanos;
+    private long lastConfirmedSentNanos;
     private volatile boolean lost;
 
     public LeaseKeeper(LeaseStore store, String queue, int drain, String node, Duration duration, Ticker ticker) {
@@ -99,6 +100,7 @@ public final class LeaseKeeper {
      * gate now stays open until that moment plus the lease, minus the margin.
      */
     void confirmed(long sentAtNanos) {
+        lastConfirmedSentNanos = sentAtNanos;
         gateClosesNanos = sentAtNanos + durationNanos - marginNanos;
         nextRenewNanos = sentAtNanos + renewEveryNanos;
     }
@@ -114,6 +116,11 @@ public final class LeaseKeeper {
 
     long nextRenewNanos() {
         return nextRenewNanos;
+    }
+
+    /** When the last transaction that extended the lease was sent (ticker time). */
+    long lastConfirmedSentNanos() {
+        return lastConfirmedSentNanos;
     }
 
     /** @throws LeaseLostException when another drain has taken the lease over */

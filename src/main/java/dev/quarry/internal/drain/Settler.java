@@ -52,6 +52,10 @@ final class Settler {
             d.collect(Math.max(TimeUnit.MILLISECONDS.toNanos(1), wakeAt - d.ticker.nanos()));
         }
         flush();
+        if (!d.unconfirmed.tokens().isEmpty() && !d.keeper.isLost() && !d.returnUnconfirmed()) {
+            log.warn("drain {} could not look for the jobs of a claim whose commit was not confirmed; if it took any, the drain's"
+                    + " next holder rescues them", d.name);
+        }
         if (!d.keeper.isLost()) {
             try {
                 if (!d.keeper.release()) d.loseLease(new LeaseLostException(d.keeper.lease()));

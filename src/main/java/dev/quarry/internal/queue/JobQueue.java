@@ -134,12 +134,14 @@ public final class JobQueue {
      * only records (and renews when asked). SKIP LOCKED passes over rows another transaction holds
      * instead of waiting for them.
      *
+     * @param token  this claim's token ({@link #newClaimToken}), written into every row it takes
      * @param after where the last claim ended, to claim past it; null to claim from the head of the queue
      * @throws LeaseLostException when the lease is no longer this drain's; nothing is written then
+     * @throws CommitUnconfirmedException when the claim may have taken rows without this node
+     *         learning which: {@link #returnUnconfirmed} with {@code token} gives them back
      */
-    public Claim claim(Lease lease, Duration leaseDuration, boolean renew, int limit, int defaultMaxAttempts, int payloadMaxBytes,
-                       List<ClaimedJob> completed, Cursor after) {
-        long token = ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
+    public Claim claim(Lease lease, Duration leaseDuration, boolean renew, long token, int limit, int defaultMaxAttempts,
+                       int payloadMaxBytes, List<ClaimedJob> completed, Cursor after) {
         return tx.inTransaction("claim for drain " + lease.drainName(), c -> {
             boolean paused = renew && LeaseStore.renew(c, lease, leaseDuration);
             List<ClaimedJob> refused = completed.isEmpty() ? List.of() : markDone(c, completed);
@@ -211,7 +213,47 @@ public final class JobQueue {
 
     /** For callers with nothing to record: renews and claims. */
     public List<ClaimedJob> claim(Lease lease, Duration leaseDuration, int limit, int defaultMaxAttempts, int payloadMaxBytes) {
-        return claim(lease, leaseDuration, true, limit, defaultMaxAttempts, payloadMaxBytes, List.of(), null).jobs();
+        return claim(lease, leaseDuration, true, newClaimToken(), limit, defaultMaxAttempts, payloadMaxBytes, List.of(), null).jobs();
+    }
+
+    /** A fresh claim token: random, so a row's token names the one claim that took it. */
+    public static long newClaimToken() {
+        return ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
+    }
+
+    /**
+     * Gives back, unrun and without using up their attempt, the lease's jobs still running under
+     * one of {@code tokens}: claims whose commit was not confirmed ({@link CommitUnconfirmedException}).
+     * Such a claim either took nothing, or took rows the drain never started, which would otherwise
+     * stay running until the drain's next holder rescued them, counting an attempt that never ran
+     * (with max_attempts=1, burying a job that never ran). A row that a still-open transaction of
+     * such a claim holds is passed over, not waited for: the drain asks again later.
+     *
+     * @return the ids given back
+     */
+    public List<Long> returnUnconfirmed(Lease lease, java.util.Collection<Long> tokens) {
+        if (tokens.isEmpty()) return List.of();
+        return tx.inTransaction("give back the unconfirmed claims of drain " + lease.drainName(), c -> {
+            // Through quarry_jobs_finished (queue, status, ...): the queue's running jobs, a few.
+            List<Long> found = new ArrayList<>();
+            try (PreparedStatement sel = c.prepareStatement("SELECT id FROM quarry_jobs WHERE queue = ? AND status = 'running'"
+                    + " AND claim_token IN (" + numbers(tokens) + ")")) {
+                sel.setString(1, lease.queue());
+                try (ResultSet rs = sel.executeQuery()) {
+                    while (rs.next()) found.add(rs.getLong(1));
+                }
+            }
+            List<Long> ids = lockFree(c, found);
+            if (ids.isEmpty()) return List.of();
+            try (PreparedStatement upd = c.prepareStatement("UPDATE quarry_jobs SET status = 'ready', attempts = GREATEST(attempts - 1, 0),"
+                    + " claim_token = NULL WHERE id IN (" + numbers(ids) + ") AND status = 'running' AND claim_token IN ("
+                    + numbers(tokens) + ")")) {
+                upd.executeUpdate();
+            }
+            List<Long> sorted = new ArrayList<>(ids);
+            Collections.sort(sorted);
+            return sorted;
+        });
     }
 
     /**

@@ -12,7 +12,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs units of work in one transaction each. MariaDB ends a transaction that loses a deadlock
  * (1213) or waits too long for a lock (1205); both are retried here with a short random pause,
- * counted, and logged once per burst. SQLException is wrapped in {@link QuarryException}.
+ * counted, and logged once per burst. SQLException is wrapped in {@link QuarryException}; a COMMIT
+ * that fails, whose outcome the client cannot know, in {@link CommitUnconfirmedException}.
  */
 public final class Transactions {
     private static final Logger log = LoggerFactory.getLogger(Transactions.class);
@@ -48,7 +49,11 @@ public final class Transactions {
             if (c.getAutoCommit()) c.setAutoCommit(false);
             try {
                 T result = work.run(c);
-                c.commit();
+                try {
+                    c.commit();
+                } catch (SQLException e) {
+                    throw new CommitUnconfirmedException(what, e);
+                }
                 return result;
             } catch (SQLException | RuntimeException e) {
                 rollbackQuietly(c, e);
@@ -79,8 +84,10 @@ public final class Transactions {
                 }
                 throw new QuarryException(what + " failed: " + describe(e), e);
             } catch (QuarryException e) {
-                // A statement of the work that reported its failure itself (QuarryClient on the caller's connection).
-                if (e.getCause() instanceof SQLException s && retryable(s) && attempt < MAX_TRIES) {
+                // A statement of the work that reported its failure itself (QuarryClient on the caller's connection);
+                // never a commit whose outcome is unknown, which is not safe to repeat.
+                if (!(e instanceof CommitUnconfirmedException) && e.getCause() instanceof SQLException s && retryable(s)
+                        && attempt < MAX_TRIES) {
                     noteRetry(what, s);
                     pause(attempt);
                     continue;

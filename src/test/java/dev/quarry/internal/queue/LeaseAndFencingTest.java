@@ -223,7 +223,7 @@ class LeaseAndFencingTest {
             // ... and its node stops here, the transaction open.
             java.util.concurrent.ExecutorService other = java.util.concurrent.Executors.newSingleThreadExecutor();
             try {
-                JobQueue.Claim claim = other.submit(() -> jobs.claim(two, LEASE, true, 4, 5, 1000, ofTwo, null))
+                JobQueue.Claim claim = other.submit(() -> jobs.claim(two, LEASE, true, JobQueue.newClaimToken(), 4, 5, 1000, ofTwo, null))
                         .get(10, java.util.concurrent.TimeUnit.SECONDS);
                 assertThat(claim.refusedCompletions()).isEmpty();
                 assertThat(claim.jobs()).hasSize(4);
