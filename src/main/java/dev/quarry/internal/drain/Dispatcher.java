@@ -47,12 +47,15 @@ final class Dispatcher {
     private final String queue;
     private final BlockingQueue<Returned> returned = new LinkedBlockingQueue<>();
     private final Map<Long, Run> running = new ConcurrentHashMap<>();
+    /** Stands for this queue's and node's MDC on a worker thread: a thread that carries it has them set. */
+    private final Object logContext;
 
     Dispatcher(QueueRuntime rt, LeaseKeeper keeper, Ticker ticker) {
         this.rt = rt;
         this.keeper = keeper;
         this.ticker = ticker;
         this.queue = rt.queue.name();
+        this.logContext = rt;
     }
 
     /** Workers with no job: how many jobs the drain may claim now. */
@@ -72,9 +75,10 @@ final class Dispatcher {
         run.task = new FutureTask<>(() -> {
             // A run stopped before a thread took it has been returned by done(); nothing to run.
             if (!run.begun.compareAndSet(false, true)) return null;
-            if (!queue.equals(MDC.get("queue")) || !node.equals(MDC.get("node"))) {
+            if (!WorkerPool.carries(logContext)) {
                 MDC.put("node", node);
                 MDC.put("queue", queue);
+                WorkerPool.carrying(logContext);
             }
             long t0 = ticker.nanos();
             Outcome outcome;

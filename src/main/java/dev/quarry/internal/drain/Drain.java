@@ -398,7 +398,9 @@ public final class Drain {
             }
         }
         claimed += jobs.size();
-        for (ClaimedJob job : jobs) dispatcher.start(job);
+        rt.workers.handOver(() -> {
+            for (ClaimedJob job : jobs) dispatcher.start(job);
+        });
         return jobs.size();
     }
 

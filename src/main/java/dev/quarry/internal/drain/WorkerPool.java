@@ -22,8 +22,11 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>How jobs meet threads: the threads take them from one queue, in order. A job handed over
  * while every thread is parked wakes one; a thread that ends a job takes the next waiting one
- * without parking, and after a job shorter than a millisecond looks {@value #SPIN_MICROS} µs for
- * one before it parks (after a longer job it parks at once, spending no CPU on looking). Nothing
+ * without parking, and after a job shorter than a millisecond, while a drain is still handing a
+ * claim's jobs over ({@link #handOver}), looks up to {@value #SPIN_MICROS} µs for the next before it
+ * parks (after a longer job, or once the hand-over is over, it parks at once: a thread that looked
+ * the full time after every round burned, on two cores, a sixth of the node's CPU, which the
+ * database's threads on the same host would have used). Nothing
  * else wakes a thread at once: a watcher thread, awake only while jobs wait, wakes more once the
  * first waiting job has waited {@value #PATIENCE_MICROS} µs, one at first and twice as many at each
  * look after while it still waits. So a job waits for a thread about {@value #PATIENCE_MICROS} µs
@@ -70,6 +73,8 @@ public final class WorkerPool implements AutoCloseable {
     private Thread watcher;
     /** Jobs handed over and not yet ended, abandoned ones included: the pool keeps at least this many threads. */
     private final AtomicInteger inFlight = new AtomicInteger();
+    /** Drains handing a claim's jobs over right now: while one is, a thread that ended a short job looks for the next. */
+    private final AtomicInteger handingOver = new AtomicInteger();
 
     private record Waiting(Runnable job, long sinceNanos) {
     }
@@ -108,6 +113,16 @@ public final class WorkerPool implements AutoCloseable {
         }
     }
 
+    /** Hands a claim's jobs over ({@code handOver} calls {@link #execute} for each): threads that end one look for the next. */
+    void handOver(Runnable handOver) {
+        handingOver.incrementAndGet();
+        try {
+            handOver.run();
+        } finally {
+            handingOver.decrementAndGet();
+        }
+    }
+
     /** Wakes up to {@code n} parked threads; the lock is held. */
     private int signal(int n) {
         int wake = Math.min(n, parked - signalled);
@@ -117,7 +132,10 @@ public final class WorkerPool implements AutoCloseable {
     }
 
     private void start() {
-        threads.add(thread(this::work, "quarry-" + queue + "-worker-" + (threads.size() + 1)));
+        Worker w = new Worker(this::work, "quarry-" + queue + "-worker-" + (threads.size() + 1));
+        w.setDaemon(true);
+        w.start();
+        threads.add(w);
     }
 
     private static Thread thread(Runnable body, String name) {
@@ -125,6 +143,29 @@ public final class WorkerPool implements AutoCloseable {
         t.setDaemon(true);
         t.start();
         return t;
+    }
+
+    /**
+     * A worker thread. It remembers which log context (the MDC's node and queue) it was last given,
+     * so a job on it need not read the MDC to know it is set: two ThreadLocal lookups a job were a
+     * seventh of the worker threads' CPU.
+     */
+    private static final class Worker extends Thread {
+        Object context;
+
+        Worker(Runnable body, String name) {
+            super(body, name);
+        }
+    }
+
+    /** Whether the calling thread is a worker that was given {@code context} last ({@link #carrying}). */
+    static boolean carries(Object context) {
+        return Thread.currentThread() instanceof Worker w && w.context == context;
+    }
+
+    /** Notes that the calling thread, if a worker, now carries {@code context}. */
+    static void carrying(Object context) {
+        if (Thread.currentThread() instanceof Worker w) w.context = context;
     }
 
     /** A worker thread: takes jobs until the pool is closed. */
@@ -136,7 +177,7 @@ public final class WorkerPool implements AutoCloseable {
                 Waiting w = waiting.poll();
                 if (w == null) {
                     // Only a job that took no time suggests a round of such jobs still being handed over.
-                    if (afterShortJob && spinForJob()) continue;
+                    if (afterShortJob && handingOver.get() > 0 && spinForJob()) continue;
                     afterShortJob = false;
                     parked++;
                     try {
@@ -172,14 +213,14 @@ public final class WorkerPool implements AutoCloseable {
 
     /**
      * With the lock held and no job waiting: waits up to {@value #SPIN_MICROS} µs, without the lock
-     * and without parking, for the next job of a round still being handed over. Returns whether one
-     * came; the lock is held again either way.
+     * and without parking, for the next job of a round still being handed over, and no longer than
+     * the hand-over. Returns whether one came; the lock is held again either way.
      */
     private boolean spinForJob() {
         lock.unlock();
         try {
             long end = System.nanoTime() + SPIN_NANOS;
-            while (queued == 0 && !closed && System.nanoTime() - end < 0) Thread.onSpinWait();
+            while (queued == 0 && handingOver.get() > 0 && !closed && System.nanoTime() - end < 0) Thread.onSpinWait();
         } finally {
             lock.lock();
         }
