@@ -171,7 +171,7 @@ public final class JobQueue {
                                 rs.getInt(5) + 1, rs.getInt(6), token));
                         // run_at as the server's own text (CAST AS CHAR): the cursor hands it back unchanged.
                         // Read as a DATETIME, the driver parses it and formats it again with String.format,
-                        // which was a quarter of a busy drain thread's CPU.
+                        // which was a sixth of a busy drain thread's CPU.
                         last = new Cursor(rs.getInt(7), rs.getString(8), rs.getLong(1));
                         dev.quarry.internal.metrics.NodeMetrics.get().startDelay(lease.queue(), rs.getLong(9));
                     }
