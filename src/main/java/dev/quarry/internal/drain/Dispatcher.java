@@ -47,15 +47,12 @@ final class Dispatcher {
     private final String queue;
     private final BlockingQueue<Returned> returned = new LinkedBlockingQueue<>();
     private final Map<Long, Run> running = new ConcurrentHashMap<>();
-    /** Stands for this queue's and node's MDC on a worker thread: a thread that carries it has them set. */
-    private final Object logContext;
 
     Dispatcher(QueueRuntime rt, LeaseKeeper keeper, Ticker ticker) {
         this.rt = rt;
         this.keeper = keeper;
         this.ticker = ticker;
         this.queue = rt.queue.name();
-        this.logContext = rt;
     }
 
     /** Workers with no job: how many jobs the drain may claim now. */
@@ -75,10 +72,11 @@ final class Dispatcher {
         run.task = new FutureTask<>(() -> {
             // A run stopped before a thread took it has been returned by done(); nothing to run.
             if (!run.begun.compareAndSet(false, true)) return null;
-            if (!WorkerPool.carries(logContext)) {
+            // The queue's runtime stands for its node's and queue's MDC: a worker that carries it has them set.
+            if (!WorkerPool.carries(rt)) {
                 MDC.put("node", node);
                 MDC.put("queue", queue);
-                WorkerPool.carrying(logContext);
+                WorkerPool.carrying(rt);
             }
             long t0 = ticker.nanos();
             Outcome outcome;

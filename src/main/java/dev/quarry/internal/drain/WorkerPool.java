@@ -103,7 +103,7 @@ public final class WorkerPool implements AutoCloseable {
             if (wasEmpty) {
                 nextLookNanos = now + PATIENCE_NANOS;
                 if (watcher == null) {
-                    watcher = thread(this::watch, "quarry-" + queue + "-workers-watcher");
+                    watcher = started(new Thread(this::watch, "quarry-" + queue + "-workers-watcher"));
                 } else {
                     someWaiting.signal();
                 }
@@ -132,14 +132,10 @@ public final class WorkerPool implements AutoCloseable {
     }
 
     private void start() {
-        Worker w = new Worker(this::work, "quarry-" + queue + "-worker-" + (threads.size() + 1));
-        w.setDaemon(true);
-        w.start();
-        threads.add(w);
+        threads.add(started(new Worker(this::work, "quarry-" + queue + "-worker-" + (threads.size() + 1))));
     }
 
-    private static Thread thread(Runnable body, String name) {
-        Thread t = new Thread(body, name);
+    private static <T extends Thread> T started(T t) {
         t.setDaemon(true);
         t.start();
         return t;
